@@ -1,0 +1,6 @@
+"""Reconstruction-error detectors with the scikit-learn outlier-detector API."""
+
+from ._base import ReconstructionDetector, load_detector
+from ._pca import PCADetector
+
+__all__ = ["PCADetector", "ReconstructionDetector", "load_detector"]
