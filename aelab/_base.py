@@ -23,7 +23,9 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
 
     The threshold is never taken on the rows the model was fitted on: ``fit`` holds out
     ``validation_fraction`` of the rows, fits on the rest, and sets the threshold at the
-    ``1 - contamination`` quantile of the held-out errors. ``set_threshold`` moves it to a
+    ``1 - false_alarm_rate`` quantile of the held-out errors. (The parameter is deliberately not
+    called ``contamination``: the training rows are assumed normal, and the threshold is a
+    false-alarm budget on normal data, not a share of outliers in the training set.) ``set_threshold`` moves it to a
     quantile of errors on any other normal data.
     """
 
@@ -32,8 +34,10 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
             raise ValueError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
             )
-        if not 0.0 < self.contamination < 0.5:
-            raise ValueError(f"contamination must be in (0, 0.5), got {self.contamination!r}")
+        if not 0.0 < self.false_alarm_rate < 0.5:
+            raise ValueError(
+                f"false_alarm_rate must be in (0, 0.5), got {self.false_alarm_rate!r}"
+            )
         order = np.random.default_rng(self.random_state).permutation(n)
         n_val = int(round(self.validation_fraction * n))
         if n_val == 0 or n - n_val < 2:
@@ -58,7 +62,7 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
         Z = self.scaler_.fit_transform(X[fit_rows])
         self._fit_model(Z)
         errors = self._errors_scaled(self.scaler_.transform(X[val_rows]))
-        self.offset_ = -float(np.quantile(errors, 1.0 - self.contamination))
+        self.offset_ = -float(np.quantile(errors, 1.0 - self.false_alarm_rate))
         return self
 
     def set_threshold(self, X, *, quantile: float | None = None):
@@ -69,13 +73,13 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Normal rows the model was not fitted on.
         quantile : float, optional
-            Quantile in (0, 1); defaults to ``1 - contamination``.
+            Quantile in (0, 1); defaults to ``1 - false_alarm_rate``.
 
         Returns
         -------
         self
         """
-        q = 1.0 - self.contamination if quantile is None else quantile
+        q = 1.0 - self.false_alarm_rate if quantile is None else quantile
         if not 0.0 < q < 1.0:
             raise ValueError(f"quantile must be in (0, 1), got {quantile!r}")
         self.offset_ = -float(np.quantile(self.anomaly_score(X), q))
@@ -101,7 +105,8 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
 
     def anomaly_score(self, X) -> np.ndarray:
         """Mean squared reconstruction error per row, on the scaled features (higher = worse)."""
-        return self._errors_scaled(self.scaler_.transform(self._check(X)))
+        X = self._check(X)
+        return self._errors_scaled(self.scaler_.transform(X))
 
     def score_samples(self, X) -> np.ndarray:
         """Opposite of the reconstruction error: higher means more normal."""

@@ -20,8 +20,8 @@ class PCADetector(ReconstructionDetector):
     scale : bool, default=True
         Standardise each feature on the training data first (almost always wanted: sensors
         in different units would otherwise be weighted by their unit).
-    contamination : float, default=0.01
-        Share of normal rows expected above the threshold (the false-alarm rate aimed at).
+    false_alarm_rate : float, default=0.01
+        Share of held-out normal rows left above the threshold.
     validation_fraction : float, default=0.2
         Share of the rows held out of fitting to set the threshold on.
     random_state : int or None, default=None
@@ -47,13 +47,13 @@ class PCADetector(ReconstructionDetector):
         n_components: int = 3,
         *,
         scale: bool = True,
-        contamination: float = 0.01,
+        false_alarm_rate: float = 0.01,
         validation_fraction: float = 0.2,
         random_state: int | None = None,
     ):
         self.n_components = n_components
         self.scale = scale
-        self.contamination = contamination
+        self.false_alarm_rate = false_alarm_rate
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 

@@ -1,0 +1,19 @@
+"""nbgrader configuration of the aelab course; nbgrader reads it only from this directory."""
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "aelab"
+c.CourseDirectory.root = "."
+# nbgrader's default gradebook: SQLite, in this directory. For a class on JupyterHub point
+# db_url at PostgreSQL instead (see README).
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+
+# Per-cell limits. The slowest graded cell trains a small network in a few seconds; the limit
+# leaves ample room on a slow laptop while still stopping an infinite loop.
+c.Execute.timeout = 120
+c.ExecutePreprocessor.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.kernel_name = "python3"
+
+# Masters are committed without outputs; clear anything a student left behind before grading.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
