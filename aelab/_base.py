@@ -35,9 +35,7 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
             )
         if not 0.0 < self.false_alarm_rate < 0.5:
-            raise ValueError(
-                f"false_alarm_rate must be in (0, 0.5), got {self.false_alarm_rate!r}"
-            )
+            raise ValueError(f"false_alarm_rate must be in (0, 0.5), got {self.false_alarm_rate!r}")
         order = np.random.default_rng(self.random_state).permutation(n)
         n_val = int(round(self.validation_fraction * n))
         if n_val == 0 or n - n_val < 2:

@@ -58,9 +58,11 @@ class PCADetector(ReconstructionDetector):
         self.random_state = random_state
 
     def _fit_model(self, Z: np.ndarray) -> None:
-        if isinstance(self.n_components, bool) or not isinstance(
-            self.n_components, (int, np.integer)
-        ) or self.n_components < 1:
+        if (
+            isinstance(self.n_components, bool)
+            or not isinstance(self.n_components, (int, np.integer))
+            or self.n_components < 1
+        ):
             raise ValueError(f"n_components must be an integer >= 1, got {self.n_components!r}")
         k = min(self.n_components, Z.shape[1], Z.shape[0])
         self.pca_ = PCA(n_components=k, svd_solver="full").fit(Z)

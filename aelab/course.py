@@ -120,7 +120,9 @@ def apply_mistake(nb, mistake: Mistake | None):
                 cell.source = _edit(cell.source, mistake)
                 found = True
     if mistake is not None and not found:
-        raise ValueError(f"mistake {mistake.name!r}: no solution cell with grade id {mistake.cell!r}")
+        raise ValueError(
+            f"mistake {mistake.name!r}: no solution cell with grade id {mistake.cell!r}"
+        )
     return nb
 
 
@@ -130,7 +132,9 @@ def reference_submission(master, release, mistake: Mistake | None = None):
     This is what a student who solved everything hands in: the release as given out, every
     solution cell replaced by the reference code, tests and prose untouched.
     """
-    solved = {grade_id(c): c.source for c in apply_mistake(master, mistake).cells if _is_solution(c)}
+    solved = {
+        grade_id(c): c.source for c in apply_mistake(master, mistake).cells if _is_solution(c)
+    }
     out = copy.deepcopy(release)
     for cell in out.cells:
         if _is_solution(cell) and grade_id(cell) in solved:

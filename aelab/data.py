@@ -113,9 +113,11 @@ class _Line:
             self.weight = rng.normal(size=(3, n_sensors))
         # Standardise the noise-free signal of every sensor on a large reference sample, so
         # that ``noise`` is the noise-to-signal ratio in every sensor.
-        reference = self._signal(rng.uniform(-1, 1, (20_000, self.n_factors))
-                                 if manifold == "curved"
-                                 else rng.normal(size=(20_000, self.n_factors)))
+        reference = self._signal(
+            rng.uniform(-1, 1, (20_000, self.n_factors))
+            if manifold == "curved"
+            else rng.normal(size=(20_000, self.n_factors))
+        )
         self.signal_mean = reference.mean(axis=0)
         self.signal_std = reference.std(axis=0)
 

@@ -45,8 +45,10 @@ def percentile_threshold(scores, q: float = 99.0) -> float:
     3.0
     """
     arr = as_scores(scores)
-    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)) or not (
-        0 < q <= 100
+    if (
+        isinstance(q, bool)
+        or not isinstance(q, (int, float, np.integer, np.floating))
+        or not (0 < q <= 100)
     ):
         raise ValueError(f"q must be a percentile in (0, 100], got {q!r}")
     return float(np.percentile(arr, q))

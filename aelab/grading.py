@@ -1,0 +1,186 @@
+"""What the notebooks' test cells call: grader-held data, measurements, and feedback that teaches.
+
+A test cell measures something about the student's code (a value, a rate, an F1 score on data
+the notebook never showed) and passes the :class:`Measurement` to :func:`require`, which prints
+one line on success and otherwise raises an ``AssertionError`` whose message says what was
+measured, what was expected and the likeliest cause. The same measurement functions run in
+``aelab calibrate``, so a target is checked against exactly what the grader computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data import FactoryData, make_factory
+from .metrics import detection_report
+
+__all__ = [
+    "GradingError",
+    "Measurement",
+    "call_student",
+    "check_close",
+    "check_raises",
+    "grader_data",
+    "require",
+]
+
+
+class GradingError(AssertionError):
+    """A check failed; the message is written for the student."""
+
+
+@dataclass
+class Measurement:
+    """One measured quantity of a submission, with the diagnostics that explain it.
+
+    Attributes
+    ----------
+    name : str
+        What was measured, e.g. ``"F1 on grader-held test data"``.
+    value : float
+        The measured value.
+    details : list of str
+        Extra figures measured alongside (false-alarm rate, recall per kind, ...).
+    hints : list of str
+        Likeliest causes of a miss, most likely first; shown only when the check fails.
+    """
+
+    name: str
+    value: float
+    details: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+
+def require(
+    measurement: Measurement,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+) -> Measurement:
+    """Check ``measurement`` against a target; print a line, or raise with teaching feedback."""
+    value = measurement.value
+    ok = np.isfinite(value)
+    bounds = []
+    if at_least is not None:
+        ok = ok and value >= at_least
+        bounds.append(f">= {at_least:g}")
+    if at_most is not None:
+        ok = ok and value <= at_most
+        bounds.append(f"<= {at_most:g}")
+    wanted = " and ".join(bounds)
+    if ok:
+        print(f"PASS  {measurement.name}: {value:.4g} (target {wanted})")
+        return measurement
+    lines = [f"{measurement.name}: measured {value:.4g}, expected {wanted}."]
+    lines += [f"  {d}" for d in measurement.details]
+    if measurement.hints:
+        lines.append("Likeliest cause: " + measurement.hints[0])
+        lines += [f"Also check: {h}" for h in measurement.hints[1:]]
+    raise GradingError("\n".join(lines))
+
+
+def call_student(func: Callable, *args, what: str | None = None, **kwargs):
+    """Call a student's function; turn a crash or a missing function into a clear message."""
+    if not callable(func):
+        raise GradingError(f"{what or 'the function'} is not defined (got {func!r})")
+    name = what or getattr(func, "__name__", "your function")
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        raise GradingError(f"{name} is not implemented yet (it raised NotImplementedError)")
+    except Exception as exc:  # the student's bug, reported as feedback
+        raise GradingError(f"{name} raised {type(exc).__name__}: {exc}") from None
+
+
+def check_close(name: str, got, expected, *, rtol: float = 1e-6, hint: str = "") -> None:
+    """Check that a student's array or number equals an independently computed one."""
+    try:
+        got_arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise GradingError(f"{name}: expected numbers, got {type(got).__name__}") from None
+    expected = np.asarray(expected, dtype=np.float64)
+    if got_arr.shape != expected.shape:
+        raise GradingError(
+            f"{name}: expected shape {expected.shape}, got {got_arr.shape}. {hint}".strip()
+        )
+    if not np.allclose(got_arr, expected, rtol=rtol, atol=1e-12):
+        where = np.argmax(np.abs(got_arr - expected)) if got_arr.ndim else 0
+        g, e = got_arr.reshape(-1)[where], expected.reshape(-1)[where]
+        raise GradingError(f"{name}: expected {e:.6g}, got {g:.6g}. {hint}".strip())
+    print(f"PASS  {name}")
+
+
+def check_raises(name: str, func: Callable, *args, error=ValueError) -> None:
+    """Check that calling a student's ``func(*args)`` raises ``error`` (a ValueError by default)."""
+    try:
+        func(*args)
+    except error:
+        print(f"PASS  {name}")
+        return
+    except Exception as exc:
+        raise GradingError(
+            f"{name}: expected {error.__name__}, got {type(exc).__name__}: {exc}"
+        ) from None
+    raise GradingError(f"{name}: expected {error.__name__}, but nothing was raised")
+
+
+def grader_data(seed: int, **kwargs) -> FactoryData:
+    """Factory data for grading: a larger test split than the notebooks use, from ``seed``.
+
+    Hidden tests pass a seed the notebook never shows, so these rows are new to the student.
+    """
+    kwargs.setdefault("n_test", 4000)
+    return make_factory(seed=seed, **kwargs)
+
+
+def flags_measurement(name: str, data: FactoryData, flags, budget: float = 0.01) -> Measurement:
+    """F1 of a student's boolean ``flags`` on ``data.X_test``, with diagnostics and hints."""
+    flags = np.asarray(flags)
+    if flags.shape != data.y_test.shape:
+        raise GradingError(
+            f"{name}: expected one flag per test row, shape {data.y_test.shape}, got {flags.shape}"
+        )
+    if flags.dtype != bool:
+        if not np.isin(flags, [0, 1]).all():
+            raise GradingError(f"{name}: flags must be True/False, got values like {flags[:3]}")
+        flags = flags.astype(bool)
+    report = detection_report(data.y_test, flags.astype(float), 0.5, data.kind_test)
+    far = report.false_alarm_rate
+    kinds = ", ".join(f"{k} {v:.0%}" for k, v in report.recall_by_kind.items())
+    details = [
+        f"precision {report.precision:.3f}, recall {report.recall:.3f}",
+        f"false alarms: {far:.1%} of normal rows (budget about {budget:.0%})",
+        f"anomalies caught by kind: {kinds}",
+    ]
+    hints = []
+    if far > 3 * budget:
+        hints.append(
+            f"your detector flags {far:.0%} of normal rows: the threshold is too low. Was it "
+            "taken on training errors, or on the wrong tail of the percentile?"
+        )
+    if far < budget / 5 and report.recall < 0.5:
+        hints.append("almost nothing is flagged: is the threshold on the right scale of errors?")
+    if report.recall_by_kind.get("wild", 1.0) > 0.9 and report.recall < 0.6:
+        hints.append(
+            "only the wild rows are caught, single-sensor faults are missed: were the sensors "
+            "scaled (StandardScaler fitted on the training data) before PCA?"
+        )
+    hints.append("compare your pipeline with the self-check above step by step")
+    return Measurement(name, report.f1, details, hints)
+
+
+def detector_f1(
+    fit_detector: Callable, detect: Callable, *, seed: int, **data_kwargs
+) -> Measurement:
+    """F1 of a student's ``fit_detector(X_train, X_val)`` + ``detect(model, X)`` on grader data.
+
+    The detector is fitted on the grader's training rows, its threshold set on the grader's
+    validation rows, and it flags the grader's test rows, none of which the notebook showed.
+    """
+    data = grader_data(seed, **data_kwargs)
+    model = call_student(fit_detector, data.X_train, data.X_val, what="fit_detector")
+    flags = call_student(detect, model, data.X_test, what="detect")
+    return flags_measurement("F1 on grader-held test data", data, flags)

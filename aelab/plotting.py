@@ -1,0 +1,127 @@
+"""Figures of the course: labelled axes, a legend, one idea each. Each returns its Axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from .thresholds import as_scores
+
+__all__ = [
+    "plot_explained_variance",
+    "plot_score_distributions",
+    "plot_sensor_pair",
+    "plot_sensor_spread",
+]
+
+NORMAL_COLOUR = "#4c72b0"
+ANOMALY_COLOUR = "#dd8452"
+
+
+def _axes(ax: Axes | None, size=(6.4, 4.0)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def plot_score_distributions(
+    scores,
+    y,
+    threshold: float | None = None,
+    *,
+    ax: Axes | None = None,
+    log: bool = True,
+    bins: int = 60,
+    xlabel: str = "reconstruction error",
+) -> Axes:
+    """Histograms of the scores of normal (``y == 0``) and anomalous (``y == 1``) rows.
+
+    Bar heights are the share of each class's rows in a bin, so the rare anomalies stay as
+    visible as the normal rows; ``log`` spaces the bins logarithmically, as errors span orders
+    of magnitude.
+    """
+    s = as_scores(scores)
+    y = np.asarray(y)
+    if y.shape != s.shape:
+        raise ValueError(f"y must have shape {s.shape} like the scores, got {y.shape}")
+    ax = _axes(ax)
+    positive = s[s > 0]
+    if log and positive.size:
+        edges = np.geomspace(positive.min(), s.max(), bins + 1)
+        ax.set_xscale("log")
+    else:
+        edges = np.linspace(s.min(), s.max(), bins + 1)
+    for label, colour, name in ((0, NORMAL_COLOUR, "normal"), (1, ANOMALY_COLOUR, "anomaly")):
+        part = s[y == label]
+        if part.size:
+            ax.hist(
+                part,
+                bins=edges,
+                weights=np.full(part.size, 1 / part.size),
+                alpha=0.6,
+                color=colour,
+                label=f"{name} ({part.size} rows)",
+            )
+    if threshold is not None:
+        ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share of the class's rows")
+    ax.legend()
+    return ax
+
+
+def plot_explained_variance(explained_variance_ratio, *, ax: Axes | None = None) -> Axes:
+    """Bars of each principal component's share of variance, and the cumulative share."""
+    ratio = as_scores(explained_variance_ratio, "explained_variance_ratio")
+    ax = _axes(ax)
+    k = np.arange(1, ratio.size + 1)
+    ax.bar(k, ratio, color=NORMAL_COLOUR, label="per component")
+    ax.plot(k, np.cumsum(ratio), "o-", color="black", label="cumulative")
+    ax.set_xlabel("principal component")
+    ax.set_ylabel("share of variance (scaled data)")
+    ax.set_xticks(k)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="center right")
+    return ax
+
+
+def plot_sensor_pair(X, y, i: int, j: int, names=None, *, ax: Axes | None = None) -> Axes:
+    """Scatter of sensor ``i`` against sensor ``j``, normal rows and anomalies in two colours."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    ax = _axes(ax, size=(5.0, 4.2))
+    names = names if names is not None else [f"sensor {k}" for k in range(X.shape[1])]
+    ax.scatter(X[y == 0, i], X[y == 0, j], s=6, alpha=0.4, color=NORMAL_COLOUR, label="normal")
+    ax.scatter(
+        X[y == 1, i],
+        X[y == 1, j],
+        s=14,
+        alpha=0.9,
+        color=ANOMALY_COLOUR,
+        marker="x",
+        label="anomaly",
+    )
+    ax.set_xlabel(names[i])
+    ax.set_ylabel(names[j])
+    ax.legend()
+    return ax
+
+
+def plot_sensor_spread(X, names, units, *, ax: Axes | None = None) -> Axes:
+    """Standard deviation of every sensor in its own unit, on a log axis."""
+    X = np.asarray(X, dtype=float)
+    ax = _axes(ax, size=(8.0, 3.6))
+    std = X.std(axis=0)
+    ax.bar(range(len(std)), std, color=NORMAL_COLOUR, label="standard deviation")
+    ax.set_yscale("log")
+    ax.set_xticks(
+        range(len(std)),
+        [f"{n} [{u}]" for n, u in zip(names, units)],
+        rotation=70,
+        ha="right",
+        fontsize=8,
+    )
+    ax.set_ylabel("spread in the sensor's own unit")
+    ax.legend()
+    return ax
