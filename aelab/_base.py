@@ -1,4 +1,4 @@
-"""The base of every reconstruction detector: scaling, the threshold, the sign convention, saving."""
+"""Base of every reconstruction detector: scaling, threshold, sign convention, saving."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
     ``validation_fraction`` of the rows, fits on the rest, and sets the threshold at the
     ``1 - false_alarm_rate`` quantile of the held-out errors. (The parameter is deliberately not
     called ``contamination``: the training rows are assumed normal, and the threshold is a
-    false-alarm budget on normal data, not a share of outliers in the training set.) ``set_threshold`` moves it to a
-    quantile of errors on any other normal data.
+    false-alarm budget on normal data, not a share of outliers in the training set.)
+    ``set_threshold`` moves it to a quantile of errors on any other normal data.
     """
 
     def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:

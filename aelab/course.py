@@ -106,7 +106,7 @@ def _edit(source: str, mistake: Mistake) -> str:
 
 
 def apply_mistake(nb, mistake: Mistake | None):
-    """A copy of notebook ``nb`` with the solution cells filled in as the reference, plus ``mistake``.
+    """A copy of ``nb`` with its solution cells as in the reference, plus ``mistake``.
 
     ``nb`` may be the master (solution markers are removed) or a release notebook whose solution
     cells are then filled from ``master``; see :func:`reference_submission`.

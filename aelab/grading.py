@@ -90,7 +90,7 @@ def call_student(func: Callable, *args, what: str | None = None, **kwargs):
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
-        raise GradingError(f"{name} is not implemented yet (it raised NotImplementedError)")
+        raise GradingError(f"{name} is not implemented yet (NotImplementedError)") from None
     except Exception as exc:  # the student's bug, reported as feedback
         raise GradingError(f"{name} raised {type(exc).__name__}: {exc}") from None
 

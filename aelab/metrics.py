@@ -61,7 +61,7 @@ def _labels(y_true, n: int) -> np.ndarray:
 
 
 def f1_at(y_true, flags) -> float:
-    """F1 of boolean ``flags`` (True = flagged as anomaly) against labels ``y_true`` (1 = anomaly)."""
+    """F1 of boolean ``flags`` (True = flagged) against labels ``y_true`` (1 = anomaly)."""
     flags = np.asarray(flags)
     if flags.dtype != bool:
         raise ValueError(f"flags must be a boolean array, got dtype {flags.dtype}")
