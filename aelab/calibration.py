@@ -27,7 +27,7 @@ import numpy as np
 
 from . import course, grading
 
-__all__ = ["CHECKS", "CalibratedCheck", "calibrate", "main", "notebook_target"]
+__all__ = ["CalibratedCheck", "calibrate", "load_checks", "main", "notebook_target"]
 
 SEEDS = range(1000, 1020)
 
@@ -43,19 +43,37 @@ class CalibratedCheck:
     what: str = ""
 
 
-CHECKS: dict[str, list[CalibratedCheck]] = {
-    "01_pca_reconstruction": [
-        CalibratedCheck(
-            test="test_detector_f1",
-            target_name="TARGET_F1",
-            measure=lambda ns, seed: (
-                grading.detector_f1(ns["fit_detector"], ns["detect"], seed=seed).value
-            ),
-            what="F1 on grader data (4,000 test rows, 10 % anomalies); seed = data seed "
-            "(PCA has no training randomness)",
-        ),
-    ],
-}
+def load_checks(assignment: str, course_dir: Path = course.COURSE_DIR) -> list[CalibratedCheck]:
+    """The graded targets of ``assignment``, declared as ``[[target]]`` in its catalogue file.
+
+    Each names the test cell holding the target, the variable the target is assigned to, a
+    measurement function of :mod:`aelab.grading`, and which names of the submission it takes::
+
+        [[target]]
+        test = "test_detector_f1"
+        variable = "TARGET_F1"
+        measure = "detector_f1"
+        inputs = { fit_detector = "fit_detector", detect = "detect" }
+        what = "F1 on grader data"
+    """
+    checks = []
+    for entry in course.load_catalogue(assignment, course_dir).get("target", []):
+        func = getattr(grading, entry["measure"])
+        inputs = dict(entry.get("inputs", {}))
+
+        def measure(ns, seed, func=func, inputs=inputs):
+            return func(**{param: ns[name] for param, name in inputs.items()}, seed=seed).value
+
+        checks.append(
+            CalibratedCheck(
+                test=entry["test"],
+                target_name=entry["variable"],
+                measure=measure,
+                higher_is_better=entry.get("higher_is_better", True),
+                what=entry.get("what", ""),
+            )
+        )
+    return checks
 
 
 def notebook_target(master, check: CalibratedCheck) -> float:
@@ -100,7 +118,7 @@ def calibrate(assignment: str, seeds=SEEDS, course_dir: Path = course.COURSE_DIR
     variants = {"reference": None} | {m.name: m for m in mistakes}
     namespaces = {name: _namespace(master, m) for name, m in variants.items()}
     record = {"assignment": assignment, "seeds": list(seeds), "checks": []}
-    for check in CHECKS.get(assignment, []):
+    for check in load_checks(assignment, course_dir):
         target = notebook_target(master, check)
         values = {
             name: [_measure(check, ns, seed) for seed in seeds] for name, ns in namespaces.items()
@@ -208,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="number of seeds (>= 20)")
     parser.add_argument("--course-dir", type=Path, default=course.COURSE_DIR)
     args = parser.parse_args(argv)
-    names = args.assignments or [a for a in course.assignments(args.course_dir) if a in CHECKS]
+    names = args.assignments or [
+        a for a in course.assignments(args.course_dir) if load_checks(a, args.course_dir)
+    ]
     seeds = range(SEEDS.start, SEEDS.start + args.seeds)
     failed = False
     for name in names:

@@ -21,6 +21,7 @@ __all__ = [
     "apply_mistake",
     "assignments",
     "grade_id",
+    "load_catalogue",
     "load_mistakes",
     "master_path",
     "reference_source",
@@ -72,12 +73,16 @@ def reference_source(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not _MARKER.match(line))
 
 
+def load_catalogue(assignment: str, course_dir: Path = COURSE_DIR) -> dict:
+    """``course/mistakes/<assignment>.toml``: its ``[[mistake]]`` and ``[[target]]`` entries."""
+    path = course_dir / "mistakes" / f"{assignment}.toml"
+    return tomllib.loads(path.read_text()) if path.exists() else {}
+
+
 def load_mistakes(assignment: str, course_dir: Path = COURSE_DIR) -> list[Mistake]:
     """The catalogued mistakes of ``assignment``, from ``course/mistakes/<assignment>.toml``."""
     path = course_dir / "mistakes" / f"{assignment}.toml"
-    if not path.exists():
-        return []
-    entries = tomllib.loads(path.read_text())["mistake"]
+    entries = load_catalogue(assignment, course_dir).get("mistake", [])
     mistakes = [
         Mistake(
             name=m["name"],
