@@ -1,0 +1,438 @@
+"""The instructor loop: validate the masters, release, sample class, autograde, feedback, export.
+
+Each step is a plain function of the course directory, so ``aelab <step>`` (``aelab.cli``),
+``aelab pipeline`` and the tests run the same code, on the real course or on a copy. nbgrader
+runs as a subprocess in the course directory, because it reads ``nbgrader_config.py`` only from
+its working directory. Its full output goes to a log file (``<course>/pipeline.log``); a person
+sees one short line per action, and the log's tail when something fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import parse_utc
+
+from . import course, report
+from ._nbgrader import Log, PipelineError, failure, kernel_env, nbgrader
+from .course import COURSE_DIR
+from .report import SampleSubmission
+
+__all__ = [
+    "GradingRun",
+    "Log",
+    "PipelineError",
+    "autograde",
+    "export",
+    "feedback",
+    "pipeline",
+    "release",
+    "reset_sample_class",
+    "sample_class",
+    "solutions",
+]
+
+LOG_NAME = "pipeline.log"
+MANIFEST = Path(".sample_class") / "students.json"
+# What nbgrader's exchange writes into timestamp.txt.
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
+
+
+def _log(log: Log | None, course_dir: Path) -> Log:
+    return log if log is not None else Log(course_dir / LOG_NAME)
+
+
+# --- validate the masters -------------------------------------------------------------------
+
+
+def _cell_name(cell, index: int) -> str:
+    gid = course.grade_id(cell)
+    first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+    return f"cell {index}" + (f" ({gid})" if gid else f" ({first!r})")
+
+
+def execute_master(master: Path, out: Path, *, timeout: int = 120, log: Log | None = None) -> float:
+    """Execute ``master`` in its folder into ``out``, with outputs; the seconds it took.
+
+    Raises PipelineError naming the cell if any cell raises, times out or writes to stderr
+    (a test cell that writes to stderr scores 0 under nbgrader). Nothing else is changed; cell
+    timings are not recorded, so a re-run of an unchanged master leaves ``out`` unchanged.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = course.read_notebook(master)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(master.parent)}},
+    )
+    start = time.perf_counter()
+    # The kernel process's own chatter (not cell output, which comes over ZMQ) goes to the log.
+    chatter = log.path.open("a") if log else open(os.devnull, "w")
+    with chatter, client.setup_kernel(env=kernel_env(), stdout=chatter, stderr=chatter):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            where = f"{master.name}: {_cell_name(cell, index)}"
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as err:
+                error = next((o for o in cell.outputs if o.output_type == "error"), None)
+                why = f"{error.ename}: {error.evalue}" if error else str(err).splitlines()[-1]
+                raise PipelineError(f"{where} raised {why}") from None
+            except (CellTimeoutError, DeadKernelError) as err:
+                raise PipelineError(f"{where}: {type(err).__name__}: {err}") from None
+            stderr = "".join(
+                o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"
+            )
+            if stderr:
+                raise PipelineError(f"{where} wrote to stderr:\n{stderr.rstrip()}")
+    seconds = time.perf_counter() - start
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(out))
+    return seconds
+
+
+def _execute_timeout(course_dir: Path) -> int:
+    config = report._config(course_dir)
+    return int(config.Execute.get("timeout", 120))
+
+
+def solutions(
+    course_dir: Path = COURSE_DIR, solutions_dir: Path | None = None, *, log: Log | None = None
+) -> dict[str, float]:
+    """Execute every master into ``solutions_dir/<assignment>.ipynb``; seconds per assignment.
+
+    This validates the masters: it stops at the first cell that fails (PipelineError).
+    ``solutions_dir`` defaults to ``solutions/`` beside the course directory.
+    """
+    log = _log(log, course_dir)
+    solutions_dir = solutions_dir or course_dir.parent / "solutions"
+    timeout = _execute_timeout(course_dir)
+    seconds = {}
+    for a in course.assignments(course_dir):
+        seconds[a] = execute_master(
+            course.master_path(a, course_dir),
+            solutions_dir / f"{a}.ipynb",
+            timeout=timeout,
+            log=log,
+        )
+        log.say(f"  {a}: master executed cleanly in {seconds[a]:.1f} s -> {solutions_dir}")
+    return seconds
+
+
+# --- release and sample class ---------------------------------------------------------------
+
+
+def release(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> dict[str, float]:
+    """``nbgrader generate_assignment --force`` for every assignment; seconds per assignment.
+
+    generate_assignment also creates the assignment and its cells in the gradebook.
+    """
+    log = _log(log, course_dir)
+    seconds = {}
+    for a in course.assignments(course_dir):
+        run = nbgrader(["generate_assignment", a, "--force"], course_dir, log)
+        if run.returncode != 0:
+            raise failure(run, f"nbgrader generate_assignment {a}", log)
+        seconds[a] = run.seconds
+        log.say(f"  {a}: released in {run.seconds:.1f} s")
+    return seconds
+
+
+def _sample_students(course_dir: Path) -> list[str]:
+    path = course_dir / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def reset_sample_class(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> None:
+    """Remove the sample students of the last run: their folders and their gradebook entries.
+
+    Only students recorded in ``<course>/.sample_class/students.json`` are touched, so a real
+    class in the same course stays as it is.
+    """
+    log = _log(log, course_dir)
+    students = _sample_students(course_dir)
+    for student in students:
+        for area in ("submitted", "autograded", "feedback"):
+            shutil.rmtree(course_dir / area / student, ignore_errors=True)
+    if students and (course_dir / "gradebook.db").exists():
+        with report.open_gradebook(course_dir) as gb:
+            known = {s.id for s in gb.students}
+            for student in students:
+                if student in known:
+                    gb.remove_student(student)
+    (course_dir / MANIFEST).unlink(missing_ok=True)
+    if students:
+        log.write(f"removed the previous sample class: {', '.join(students)}\n")
+
+
+def _write_submission(course_dir: Path, student: str, assignment: str, name: str, nb, stamp: str):
+    folder = course_dir / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(folder / name))
+    (folder / "timestamp.txt").write_text(stamp + "\n")
+
+
+def sample_class(
+    course_dir: Path = COURSE_DIR, *, log: Log | None = None
+) -> list[SampleSubmission]:
+    """Write the sample class into ``submitted/`` and the gradebook; its submissions.
+
+    Students: ``reference`` (the release filled in with the master's solutions), ``blank`` (the
+    release as handed out) and ``mistake-<name>`` for each catalogued mistake of an assignment
+    (the reference with that one edit). The previous sample class is removed first.
+    """
+    log = _log(log, course_dir)
+    reset_sample_class(course_dir, log=log)
+    stamp = datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+    sample = []
+    for a in course.assignments(course_dir):
+        master_file = course.master_path(a, course_dir)
+        release_file = course_dir / "release" / a / master_file.name
+        if not release_file.exists():
+            raise PipelineError(f"{release_file} does not exist: run `aelab release` first")
+        master = course.read_notebook(master_file)
+        released = course.read_notebook(release_file)
+        entries = [("reference", None), ("blank", None)]
+        entries += [(f"mistake-{m.name}", m) for m in course.load_mistakes(a, course_dir)]
+        for student, mistake in entries:
+            try:
+                nb = (
+                    released
+                    if student == "blank"
+                    else (course.reference_submission(master, released, mistake))
+                )
+            except ValueError as err:
+                raise PipelineError(f"{a}: {err}") from None
+            _write_submission(course_dir, student, a, master_file.name, nb, stamp)
+            sample.append(SampleSubmission(student, a, mistake))
+        n = len(entries) - 2
+        log.say(f"  {a}: reference, blank and {n} mistake{'s' * (n != 1)} submitted")
+    students = list(dict.fromkeys(s.student for s in sample))
+    (course_dir / MANIFEST).parent.mkdir(exist_ok=True)
+    (course_dir / MANIFEST).write_text(json.dumps(students, indent=1) + "\n")
+    with report.open_gradebook(course_dir) as gb:
+        for student in students:
+            gb.update_or_create_student(student, last_name="sample class")
+    return sample
+
+
+# --- autograde, feedback, export ------------------------------------------------------------
+
+
+@dataclass
+class GradingRun:
+    """What one nbgrader command did with the submissions of one assignment."""
+
+    assignment: str
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # student -> why
+    skipped: dict[str, str] = field(default_factory=dict)  # not handed to nbgrader, and why
+    seconds: float = 0.0
+    per_student: dict[str, float] = field(default_factory=dict)
+
+
+def _submitted(course_dir: Path, assignment: str, area: str = "submitted") -> list[str]:
+    return sorted(p.parent.name for p in (course_dir / area).glob(f"*/{assignment}") if p.is_dir())
+
+
+def preflight(course_dir: Path, assignment: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Check the submissions of ``assignment`` before nbgrader sees them.
+
+    Returns ``(skip, notes)``: submissions nbgrader must not see (a malformed timestamp.txt makes
+    autograde crash in its own error path), and explanations for submissions nbgrader will
+    fail on (a renamed notebook), both ``student -> message``.
+    """
+    expected = course.master_path(assignment, course_dir).name
+    skip, notes = {}, {}
+    for student in _submitted(course_dir, assignment):
+        folder = course_dir / "submitted" / student / assignment
+        stamp_file = folder / "timestamp.txt"
+        text = stamp_file.read_text(errors="replace").strip() if stamp_file.exists() else ""
+        if text:
+            try:
+                parse_utc(text)
+            except (ValueError, OverflowError):
+                skip[student] = (
+                    f"timestamp.txt is not a time ({text[:40]!r}); not graded. Write the "
+                    f"submission time (e.g. 2026-01-31 17:00:00 UTC) into {stamp_file} and run "
+                    "`aelab autograde` again"
+                )
+                continue
+        if not (folder / expected).exists():
+            found = sorted(p.name for p in folder.glob("*.ipynb"))
+            notes[student] = (
+                f"no {expected} in {folder} (found: {', '.join(found) or 'no notebook'}); "
+                f"rename the notebook to {expected} and run `aelab autograde` again"
+            )
+    return skip, notes
+
+
+def autograde(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[GradingRun]:
+    """``nbgrader autograde --force`` every assignment's submissions in ``submitted/``.
+
+    One broken submission costs only its own grade: nbgrader goes on with the batch and exits 1,
+    which is recorded here (``GradingRun.failed``) rather than stopping the loop. Submissions
+    that would crash nbgrader itself are left out (``GradingRun.skipped``) with a message.
+    Raises PipelineError only when nbgrader fails as a whole.
+    """
+    log = _log(log, course_dir)
+    runs = []
+    for a in course.assignments(course_dir):
+        students = _submitted(course_dir, a)
+        skipped, notes = preflight(course_dir, a)
+        todo = [s for s in students if s not in skipped]
+        result = GradingRun(a, skipped=skipped)
+        runs.append(result)
+        for student, why in skipped.items():
+            log.say(f"  {a}/{student}: SKIPPED, {why}")
+        if not todo:
+            log.say(f"  {a}: nothing to autograde")
+            continue
+        args = ["autograde", a, "--force", "--create"]
+        if skipped:
+            args.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(skipped))}")
+        run = nbgrader(args, course_dir, log)
+        failed = run.failed_students()
+        if run.returncode != 0 and not failed:
+            raise failure(run, f"nbgrader autograde {a}", log)
+        result.failed = {s: notes.get(s) or run.why(s) for s in failed}
+        result.done = [s for s in todo if s not in result.failed]
+        result.seconds = run.seconds
+        result.per_student = run.per_student()
+        each = run.seconds / len(todo)
+        log.say(
+            f"  {a}: {len(result.done)}/{len(todo)} submissions autograded in "
+            f"{run.seconds:.1f} s ({each:.1f} s each)"
+        )
+        for student, why in result.failed.items():
+            log.say(f"  {a}/{student}: NOT GRADED (scores 0), {why}")
+    return runs
+
+
+def feedback(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[GradingRun]:
+    """``nbgrader generate_feedback --force`` for every autograded assignment."""
+    log = _log(log, course_dir)
+    runs = []
+    for a in course.assignments(course_dir):
+        students = _submitted(course_dir, a, "autograded")
+        if not students:
+            continue
+        run = nbgrader(["generate_feedback", a, "--force"], course_dir, log)
+        failed = run.failed_students()
+        if run.returncode != 0 and not failed:
+            raise failure(run, f"nbgrader generate_feedback {a}", log)
+        result = GradingRun(a, seconds=run.seconds)
+        result.failed = {s: run.why(s) for s in failed}
+        result.done = [s for s in students if s not in result.failed]
+        runs.append(result)
+        log.say(f"  {a}: feedback for {len(result.done)} submissions in {run.seconds:.1f} s")
+        for student, why in result.failed.items():
+            log.say(f"  {a}/{student}: NO FEEDBACK, {why}")
+    return runs
+
+
+def export(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> Path:
+    """``nbgrader export`` the gradebook to ``<course>/grades.csv`` (late penalties applied)."""
+    log = _log(log, course_dir)
+    out = course_dir / "grades.csv"
+    out.unlink(missing_ok=True)
+    run = nbgrader(["export", f"--to={out.name}"], course_dir, log)
+    if run.returncode != 0 or not out.exists():
+        raise failure(run, "nbgrader export", log)
+    log.say(f"  grades exported to {out} in {run.seconds:.1f} s")
+    return out
+
+
+# --- the whole loop -------------------------------------------------------------------------
+
+
+def _timing(runs: list[GradingRun], seconds: float) -> str:
+    n = sum(len(r.done) + len(r.failed) for r in runs)
+    if not n:
+        return f"{seconds:.1f} s"
+    each = {s: t for r in runs for s, t in r.per_student.items()}
+    slow = max(each, key=each.get) if each else None
+    text = f"{seconds:.1f} s  ({n} submissions, {seconds / n:.1f} s each"
+    if slow:
+        text += f"; kernel to grade {sum(each.values()) / len(each):.1f} s each, "
+        text += f"slowest {slow} {each[slow]:.1f} s"
+    return text + ")"
+
+
+def pipeline(
+    course_dir: Path = COURSE_DIR, solutions_dir: Path | None = None, *, log: Log | None = None
+) -> int:
+    """The whole loop on the sample class, then the summary; 0 when it graded as catalogued.
+
+    Validate the masters (``solutions``), release, write the sample class, autograde
+    everything in ``submitted/`` (a real class too), generate feedback, export ``grades.csv``
+    and print the summary. Returns 1 when the reference is not full marks, the blank is not
+    zero, or a mistake is not caught by its ``caught_by`` cells; a failing step raises
+    PipelineError.
+    """
+    log = _log(log, course_dir)
+    took: dict[str, float] = {}
+
+    def step(name, function, *args):
+        log.say(f"{name} ...")
+        start = time.perf_counter()
+        result = function(course_dir, *args, log=log)
+        took[name] = time.perf_counter() - start
+        return result
+
+    executed = step("solutions", solutions, solutions_dir)
+    # The old sample class goes before the release: nbgrader will not change the cells of a
+    # notebook that has submissions, and a master may have changed since.
+    step("reset sample class", reset_sample_class)
+    step("release", release)
+    sample = step("sample class", sample_class)
+    graded = step("autograde", autograde)
+    fed = step("feedback", feedback)
+    step("export", export)
+
+    not_graded = {f"{r.assignment}/{s}": why for r in graded for s, why in r.skipped.items()}
+    not_graded |= {f"{r.assignment}/{s}": why for r in graded for s, why in r.failed.items()}
+    seconds = {
+        "solutions": f"{took['solutions']:.1f} s  ("
+        + ", ".join(f"{a} {t:.1f} s" for a, t in executed.items())
+        + ")",
+        "release": f"{took['release']:.1f} s",
+        "sample class": f"{took['sample class'] + took['reset sample class']:.1f} s",
+        "autograde": _timing(graded, took["autograde"]),
+        "feedback": f"{took['feedback']:.1f} s",
+        "export": f"{took['export']:.1f} s",
+        "total": f"{sum(took.values()):.1f} s",
+    }
+    scores = report.read_scores(course_dir)
+    log.say(
+        report.summary(
+            scores,
+            sample,
+            assignments=course.assignments(course_dir),
+            not_graded=not_graded,
+            seconds=seconds,
+        )
+    )
+    sample_ids = {(s.assignment, s.student) for s in sample}
+    bad_feedback = [
+        f"{r.assignment}/{s}: no feedback, {why}"
+        for r in fed
+        for s, why in r.failed.items()
+        if (r.assignment, s) in sample_ids
+    ]
+    for line in bad_feedback:
+        log.say(f"FAILED: {line}")
+    problems = report.check_sample_class(sample, scores)
+    return 1 if problems or bad_feedback else 0
