@@ -108,7 +108,10 @@ class _Line:
             self.mixing = rng.normal(size=(self.n_factors, n_sensors))
         else:
             self.n_factors = 2
-            self.freq = rng.uniform(1.0, 2.5, size=(2, n_sensors))
+            # Half a period to one period of each sine over the factor's range, so every sensor
+            # bends once or twice: enough that three principal components leave a fifth to a
+            # quarter of the variance unexplained, smooth enough for a small autoencoder.
+            self.freq = rng.uniform(0.5, 1.0, size=(2, n_sensors))
             self.phase = rng.uniform(0, 2 * np.pi, size=(2, n_sensors))
             self.weight = rng.normal(size=(3, n_sensors))
         # Standardise the noise-free signal of every sensor on a large reference sample, so
@@ -193,7 +196,8 @@ def make_factory(
     manifold : {"linear", "curved"}
         ``"linear"``: three Gaussian operating factors mixed linearly, which PCA captures.
         ``"curved"``: two bounded factors through sines, cosines and a product, a curved
-        surface that a linear projection of the same width cannot follow.
+        surface that a linear projection of the same width cannot follow (at ``noise=0.1``
+        PCA needs about five components to cover what two factors produce).
     noise : float
         Measurement noise relative to each sensor's signal spread.
     kinds : tuple of str
