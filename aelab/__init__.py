@@ -1,6 +1,6 @@
 """aelab: autoencoder-based anomaly detection, the package behind the aelab course."""
 
-from .detectors import PCADetector, ReconstructionDetector, load_detector
+from .detectors import AutoencoderDetector, PCADetector, ReconstructionDetector, load_detector
 
-__all__ = ["PCADetector", "ReconstructionDetector", "load_detector"]
+__all__ = ["AutoencoderDetector", "PCADetector", "ReconstructionDetector", "load_detector"]
 __version__ = "0.1.0"

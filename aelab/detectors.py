@@ -1,6 +1,7 @@
 """Reconstruction-error detectors with the scikit-learn outlier-detector API."""
 
+from ._autoencoder import AutoencoderDetector
 from ._base import ReconstructionDetector, load_detector
 from ._pca import PCADetector
 
-__all__ = ["PCADetector", "ReconstructionDetector", "load_detector"]
+__all__ = ["AutoencoderDetector", "PCADetector", "ReconstructionDetector", "load_detector"]
