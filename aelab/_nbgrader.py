@@ -52,8 +52,8 @@ def kernel_env() -> dict[str, str]:
 
     The venv's ``bin`` comes first on PATH (nbgrader runs ``alembic`` from PATH), torch gets
     one thread (two can stall small-batch training on two cores), and MPLBACKEND is removed:
-    ipykernel installs its inline backend only when the variable is unset, and under a
-    non-interactive backend ``plt.show()`` warns on stderr, which zeroes a test cell.
+    ipykernel installs its inline backend only when the variable is unset, so an inherited
+    ``MPLBACKEND=Agg`` (the tests set it) would drop every figure from solutions and feedback.
     JUPYTER_* and IPYTHONDIR pass through as the caller set them.
     """
     env = dict(os.environ)
@@ -86,7 +86,7 @@ class Run:
                 elif "Traceback (most recent call last)" not in line:
                     inside = False
             elif inside and (e := _EXCEPTION.match(line)):
-                why = f"{e.group(1).rsplit('.', 1)[-1]}:{e.group(3)}".strip()
+                why = f"{e.group(1).rsplit('.', 1)[-1]}:{e.group(2)}".strip()
         return why or "nbgrader could not process it (see the log)"
 
     def per_student(self) -> dict[str, float]:

@@ -163,18 +163,18 @@ def reset_sample_class(course_dir: Path = COURSE_DIR, *, log: Log | None = None)
     """
     log = _log(log, course_dir)
     students = _sample_students(course_dir)
+    if not students:
+        return
     for student in students:
         for area in ("submitted", "autograded", "feedback"):
             shutil.rmtree(course_dir / area / student, ignore_errors=True)
-    if students and (course_dir / "gradebook.db").exists():
-        with report.open_gradebook(course_dir) as gb:
-            known = {s.id for s in gb.students}
-            for student in students:
-                if student in known:
-                    gb.remove_student(student)
-    (course_dir / MANIFEST).unlink(missing_ok=True)
-    if students:
-        log.write(f"removed the previous sample class: {', '.join(students)}\n")
+    with report.open_gradebook(course_dir) as gb:
+        known = {s.id for s in gb.students}
+        for student in students:
+            if student in known:
+                gb.remove_student(student)
+    (course_dir / MANIFEST).unlink()
+    log.write(f"removed the previous sample class: {', '.join(students)}\n")
 
 
 def _write_submission(course_dir: Path, student: str, assignment: str, name: str, nb, stamp: str):
@@ -295,8 +295,11 @@ def autograde(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[
         todo = [s for s in students if s not in skipped]
         result = GradingRun(a, skipped=skipped)
         runs.append(result)
-        for student, why in skipped.items():
-            log.say(f"  {a}/{student}: SKIPPED, {why}")
+        if skipped:  # in the gradebook, so grades.csv shows their 0
+            with report.open_gradebook(course_dir) as gb:
+                for student, why in skipped.items():
+                    gb.update_or_create_student(student)
+                    log.say(f"  {a}/{student}: SKIPPED, {why}")
         if not todo:
             log.say(f"  {a}: nothing to autograde")
             continue

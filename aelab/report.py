@@ -8,12 +8,14 @@ the test cells its ``caught_by`` names.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
+from ._nbgrader import kernel_env
 from .course import COURSE_DIR, Mistake
 
 __all__ = [
@@ -86,7 +88,16 @@ def gradebook_url(course_dir: Path = COURSE_DIR) -> tuple[str, str]:
 def open_gradebook(course_dir: Path = COURSE_DIR) -> Gradebook:
     """nbgrader's gradebook of the course (use it as a context manager)."""
     url, course_id = gradebook_url(course_dir)
-    return Gradebook(url, course_id)
+    # Creating a gradebook runs `alembic` from PATH: lend it the venv's PATH meanwhile.
+    saved = os.environ.get("PATH")
+    os.environ["PATH"] = kernel_env()["PATH"]
+    try:
+        return Gradebook(url, course_id)
+    finally:
+        if saved is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = saved
 
 
 def read_scores(course_dir: Path = COURSE_DIR) -> dict[tuple[str, str], Score]:
