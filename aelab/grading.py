@@ -9,7 +9,8 @@ measured, what was expected and the likeliest cause. The same measurement functi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,11 +19,16 @@ from .data import FactoryData, make_factory
 from .metrics import detection_report
 
 __all__ = [
+    "CURVED_LINE",
+    "ForwardCall",
     "GradingError",
     "Measurement",
+    "autoencoder_f1",
     "call_student",
     "check_close",
     "check_raises",
+    "curved_grader_data",
+    "forward_calls",
     "grader_data",
     "require",
 ]
@@ -95,8 +101,14 @@ def call_student(func: Callable, *args, what: str | None = None, **kwargs):
         raise GradingError(f"{name} raised {type(exc).__name__}: {exc}") from None
 
 
-def check_close(name: str, got, expected, *, rtol: float = 1e-6, hint: str = "") -> None:
-    """Check that a student's array or number equals an independently computed one."""
+def check_close(
+    name: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-12, hint: str = ""
+) -> None:
+    """Check that a student's array or number equals an independently computed one.
+
+    ``rtol`` and ``atol`` are as in :func:`numpy.allclose`; raise ``atol`` for values near zero
+    that come out of a different order of floating-point operations (trained weights, say).
+    """
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -106,7 +118,7 @@ def check_close(name: str, got, expected, *, rtol: float = 1e-6, hint: str = "")
         raise GradingError(
             f"{name}: expected shape {expected.shape}, got {got_arr.shape}. {hint}".strip()
         )
-    if not np.allclose(got_arr, expected, rtol=rtol, atol=1e-12):
+    if not np.allclose(got_arr, expected, rtol=rtol, atol=atol):
         where = np.argmax(np.abs(got_arr - expected)) if got_arr.ndim else 0
         g, e = got_arr.reshape(-1)[where], expected.reshape(-1)[where]
         raise GradingError(f"{name}: expected {e:.6g}, got {g:.6g}. {hint}".strip())
@@ -185,3 +197,100 @@ def detector_f1(
     model = call_student(fit_detector, data.X_train, data.X_val, what="fit_detector")
     flags = call_student(detect, model, data.X_test, what="detect")
     return flags_measurement("F1 on grader-held test data", data, flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 02 (dense autoencoders): the curved line, forward passes watched, and the F1 of an
+# autoencoder detector whose training the seed sets as well as the data.
+
+#: The factory line of assignment 02: two operating factors bent through sines, at low noise,
+#: where PCA with three components falls clearly short of an autoencoder with a 3-unit code.
+CURVED_LINE = {"manifold": "curved", "noise": 0.1}
+
+
+def curved_grader_data(seed: int, **kwargs) -> FactoryData:
+    """Grader data from the curved line of assignment 02 (see :func:`grader_data`)."""
+    return grader_data(seed, **(CURVED_LINE | kwargs))
+
+
+@dataclass(frozen=True)
+class ForwardCall:
+    """One forward pass of a watched torch module.
+
+    Attributes
+    ----------
+    training : bool
+        Whether the module was in training mode (dropout active).
+    grad_enabled : bool
+        Whether autograd was recording (False inside ``torch.no_grad()``).
+    inputs : ndarray or None
+        A copy of the first positional input, or None when it was not a tensor.
+    """
+
+    training: bool
+    grad_enabled: bool
+    inputs: np.ndarray | None
+
+
+@contextmanager
+def forward_calls(module) -> Iterator[list[ForwardCall]]:
+    """Record every forward pass of the torch ``module`` while the block runs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = torch.nn.Linear(2, 2)
+    >>> with forward_calls(layer) as calls, torch.no_grad():
+    ...     _ = layer(torch.zeros(3, 2))
+    >>> calls[0].training, calls[0].grad_enabled, calls[0].inputs.shape
+    (True, False, (3, 2))
+    """
+    import torch  # here, not at the top: assignments without torch should not pay its import
+
+    calls: list[ForwardCall] = []
+
+    def hook(mod, args, output):
+        x = args[0] if args else None
+        copy = x.detach().cpu().numpy().copy() if isinstance(x, torch.Tensor) else None
+        calls.append(ForwardCall(mod.training, torch.is_grad_enabled(), copy))
+
+    handle = module.register_forward_hook(hook)
+    try:
+        yield calls
+    finally:
+        handle.remove()
+
+
+def _training_hints(detector) -> list[str]:
+    """Likely causes of a miss that the detector's own training losses point at."""
+    losses = detector.get("losses") if isinstance(detector, dict) else None
+    try:
+        losses = np.asarray(losses, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return []
+    if losses.size == 0:
+        return []
+    if not np.all(np.isfinite(losses)):
+        return ["the training loss became NaN or infinite: is the learning rate too high?"]
+    if losses[-1] > 0.5 * losses[0]:
+        return [
+            f"training hardly lowered the loss (first epoch {losses[0]:.3g}, last "
+            f"{losses[-1]:.3g}): does the loop call optimizer.zero_grad() before every "
+            "loss.backward(), and optimizer.step() after it?"
+        ]
+    return []
+
+
+def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Measurement:
+    """F1 of ``fit_detector(X_train, X_val, seed=seed)`` + ``detect(detector, X)`` on grader data.
+
+    The data come from the curved line (:data:`CURVED_LINE`) drawn with ``seed``, and the same
+    seed goes to the student's training, so a calibration over seeds covers both the data and
+    the training randomness (initial weights, shuffling).
+    """
+    data = curved_grader_data(seed)
+    detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
+    flags = call_student(detect, detector, data.X_test, what="detect")
+    measurement = flags_measurement("F1 on grader-held test data (curved line)", data, flags)
+    measurement.hints[:0] = _training_hints(detector)
+    return measurement

@@ -13,6 +13,7 @@ __all__ = [
     "plot_score_distributions",
     "plot_sensor_pair",
     "plot_sensor_spread",
+    "plot_training_loss",
 ]
 
 NORMAL_COLOUR = "#4c72b0"
@@ -123,5 +124,46 @@ def plot_sensor_spread(X, names, units, *, ax: Axes | None = None) -> Axes:
         fontsize=8,
     )
     ax.set_ylabel("spread in the sensor's own unit")
+    ax.legend()
+    return ax
+
+
+# Assignment 02 (dense autoencoders) -----------------------------------------------------------
+
+
+def plot_training_loss(
+    losses,
+    *,
+    label: str = "training loss",
+    floor: float | None = None,
+    floor_label: str = "reference level",
+    ax: Axes | None = None,
+) -> Axes:
+    """Mean training loss per epoch, on a log axis, optionally against a reference level.
+
+    Parameters
+    ----------
+    losses : array-like of shape (n_epochs,)
+        One loss per epoch, as a training loop returns them.
+    label : str
+        Legend entry of the curve.
+    floor : float, optional
+        A level to draw for comparison (a horizontal dotted line), such as the error PCA
+        reaches on the same rows.
+    floor_label : str
+        Legend entry of that level.
+    ax : Axes, optional
+    """
+    values = as_scores(losses, "losses")
+    if np.any(values <= 0):
+        raise ValueError("losses must be positive to be drawn on a log axis")
+    ax = _axes(ax)
+    epochs = np.arange(1, values.size + 1)
+    ax.plot(epochs, values, color=NORMAL_COLOUR, label=label)
+    if floor is not None:
+        ax.axhline(floor, color="black", linestyle=":", label=f"{floor_label} ({floor:.3g})")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean squared error (scaled units)")
     ax.legend()
     return ax
