@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ class Log:
     def __init__(self, path: Path, *, fresh: bool = False, echo=print):
         self.path = Path(path)
         self.echo = echo
+        self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if fresh or not self.path.exists():
             self.path.write_text("")
@@ -43,7 +45,7 @@ class Log:
 
     def write(self, text: str) -> None:
         """Keep ``text`` in the log only."""
-        with self.path.open("a") as fh:
+        with self._lock, self.path.open("a") as fh:
             fh.write(text)
 
 
@@ -119,25 +121,27 @@ _STUDENT = re.compile(r"Creating/updating student with ID '(.+?)'")
 
 
 def nbgrader(args: list[str], course_dir: Path, log: Log) -> Run:
-    """Run ``nbgrader ARGS`` in ``course_dir``; its output is appended to the log as it comes."""
-    log.write(f"\n$ cd {course_dir} && nbgrader {' '.join(args)}\n")
+    """Run ``nbgrader ARGS`` in ``course_dir``; its output goes to the log when it is done.
+
+    Safe to call from several threads at once: each output is written to the log whole.
+    """
     start = time.perf_counter()
-    with log.path.open("a") as fh:
-        offset = fh.tell()
-        proc = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args, f"--NbGrader.log_format={LOG_FORMAT}"],
-            cwd=course_dir,
-            env=kernel_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args, f"--NbGrader.log_format={LOG_FORMAT}"],
+        cwd=course_dir,
+        env=kernel_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
     seconds = time.perf_counter() - start
-    with log.path.open() as fh:
-        fh.seek(offset)
-        output = fh.read()
-    log.write(f"[exit {proc.returncode} after {seconds:.1f} s]\n")
-    return Run(proc.returncode, output, seconds)
+    log.write(
+        f"\n$ cd {course_dir} && nbgrader {' '.join(args)}\n{proc.stdout}"
+        f"[exit {proc.returncode} after {seconds:.1f} s]\n"
+    )
+    return Run(proc.returncode, proc.stdout, seconds)
 
 
 def failure(run: Run, what: str, log: Log) -> PipelineError:

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--log", type=Path, help="nbgrader's full output (default: COURSE_DIR/pipeline.log)"
         )
+        if name in ("pipeline", "autograde"):
+            sub.add_argument(
+                "--jobs",
+                type=int,
+                help="nbgrader processes side by side (default: one per core, at most 4)",
+            )
         if name in ("pipeline", "solutions"):
             sub.add_argument(
                 "--solutions-dir",
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     solutions_dir = getattr(args, "solutions_dir", None)
     try:
         if args.command == "pipeline":
-            return steps.pipeline(course_dir, solutions_dir, log=log)
+            return steps.pipeline(course_dir, solutions_dir, jobs=args.jobs, log=log)
         if args.command == "solutions":
             steps.solutions(course_dir, solutions_dir, log=log)
         elif args.command == "release":
@@ -74,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sample-class":
             steps.sample_class(course_dir, log=log)
         elif args.command == "autograde":
-            runs = steps.autograde(course_dir, log=log)
+            runs = steps.autograde(course_dir, jobs=args.jobs, log=log)
             steps.export(course_dir, log=log)
             if any(r.failed or r.skipped for r in runs):
                 _print("Some submissions could not be graded (see above); the rest are.")

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import nbformat
 from nbgrader.utils import parse_utc
 
 from . import course, report
-from ._nbgrader import Log, PipelineError, failure, kernel_env, nbgrader
+from ._nbgrader import Log, PipelineError, Run, failure, kernel_env, nbgrader
 from .course import COURSE_DIR
 from .report import SampleSubmission
 
@@ -279,49 +280,79 @@ def preflight(course_dir: Path, assignment: str) -> tuple[dict[str, str], dict[s
     return skip, notes
 
 
-def autograde(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[GradingRun]:
+def default_jobs() -> int:
+    """Parallel nbgrader processes: one per core, at most 4 (each kernel holds torch)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def autograde(
+    course_dir: Path = COURSE_DIR, *, jobs: int | None = None, log: Log | None = None
+) -> list[GradingRun]:
     """``nbgrader autograde --force`` every assignment's submissions in ``submitted/``.
 
-    One broken submission costs only its own grade: nbgrader goes on with the batch and exits 1,
-    which is recorded here (``GradingRun.failed``) rather than stopping the loop. Submissions
-    that would crash nbgrader itself are left out (``GradingRun.skipped``) with a message.
-    Raises PipelineError only when nbgrader fails as a whole.
+    The submissions of an assignment are shared among ``jobs`` nbgrader processes run side by
+    side (default: :func:`default_jobs`). One broken submission costs only its own grade:
+    nbgrader goes on with the batch and exits 1, which is recorded (``GradingRun.failed``)
+    rather than stopping the loop. Submissions that would crash nbgrader itself are left out
+    (``GradingRun.skipped``) with a message. A process that fails as a whole is run again on
+    its own; PipelineError if it fails again.
     """
     log = _log(log, course_dir)
-    runs = []
+    jobs = jobs or default_jobs()
+    runs, notes, tasks = {}, {}, []
     for a in course.assignments(course_dir):
         students = _submitted(course_dir, a)
-        skipped, notes = preflight(course_dir, a)
+        skipped, notes[a] = preflight(course_dir, a)
         todo = [s for s in students if s not in skipped]
-        result = GradingRun(a, skipped=skipped)
-        runs.append(result)
+        runs[a] = GradingRun(a, skipped=skipped)
         if skipped:  # in the gradebook, so grades.csv shows their 0
             with report.open_gradebook(course_dir) as gb:
                 for student, why in skipped.items():
                     gb.update_or_create_student(student)
                     log.say(f"  {a}/{student}: SKIPPED, {why}")
+        groups = [todo[k::jobs] for k in range(jobs) if todo[k::jobs]]
+        tasks += [(a, group, sorted(set(students) - set(group))) for group in groups]
         if not todo:
             log.say(f"  {a}: nothing to autograde")
-            continue
+
+    def grade(task) -> Run:
+        a, _, exclude = task
         args = ["autograde", a, "--force", "--create"]
-        if skipped:
-            args.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(skipped))}")
-        run = nbgrader(args, course_dir, log)
-        failed = run.failed_students()
-        if run.returncode != 0 and not failed:
-            raise failure(run, f"nbgrader autograde {a}", log)
-        result.failed = {s: notes.get(s) or run.why(s) for s in failed}
-        result.done = [s for s in todo if s not in result.failed]
-        result.seconds = run.seconds
-        result.per_student = run.per_student()
-        each = run.seconds / len(todo)
+        if exclude:
+            args.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
+        return nbgrader(args, course_dir, log)
+
+    def record(task, run: Run) -> None:
+        a, group, _ = task
+        failed = {s: notes[a].get(s) or run.why(s) for s in run.failed_students()}
+        result = runs[a]
+        result.failed |= failed
+        result.done += [s for s in group if s not in failed]
+        result.seconds += run.seconds
+        result.per_student |= run.per_student()
         log.say(
-            f"  {a}: {len(result.done)}/{len(todo)} submissions autograded in "
-            f"{run.seconds:.1f} s ({each:.1f} s each)"
+            f"  {a}: {len(group) - len(failed)}/{len(group)} submissions autograded in "
+            f"{run.seconds:.1f} s ({run.seconds / len(group):.1f} s each)"
         )
-        for student, why in result.failed.items():
+        for student, why in failed.items():
             log.say(f"  {a}/{student}: NOT GRADED (scores 0), {why}")
-    return runs
+
+    again = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade, task): task for task in tasks}
+        for future in as_completed(futures):
+            task, run = futures[future], future.result()
+            if run.returncode != 0 and not run.failed_students():
+                again.append(task)  # e.g. a locked SQLite gradebook: try once more, alone
+                log.say(f"  {task[0]}: nbgrader failed as a whole; running that part again")
+            else:
+                record(task, run)
+    for task in again:
+        run = grade(task)
+        if run.returncode != 0 and not run.failed_students():
+            raise failure(run, f"nbgrader autograde {task[0]}", log)
+        record(task, run)
+    return list(runs.values())
 
 
 def feedback(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[GradingRun]:
@@ -375,7 +406,11 @@ def _timing(runs: list[GradingRun], seconds: float) -> str:
 
 
 def pipeline(
-    course_dir: Path = COURSE_DIR, solutions_dir: Path | None = None, *, log: Log | None = None
+    course_dir: Path = COURSE_DIR,
+    solutions_dir: Path | None = None,
+    *,
+    jobs: int | None = None,
+    log: Log | None = None,
 ) -> int:
     """The whole loop on the sample class, then the summary; 0 when it graded as catalogued.
 
@@ -388,10 +423,10 @@ def pipeline(
     log = _log(log, course_dir)
     took: dict[str, float] = {}
 
-    def step(name, function, *args):
+    def step(name, function, *args, **kwargs):
         log.say(f"{name} ...")
         start = time.perf_counter()
-        result = function(course_dir, *args, log=log)
+        result = function(course_dir, *args, log=log, **kwargs)
         took[name] = time.perf_counter() - start
         return result
 
@@ -401,7 +436,7 @@ def pipeline(
     step("reset sample class", reset_sample_class)
     step("release", release)
     sample = step("sample class", sample_class)
-    graded = step("autograde", autograde)
+    graded = step("autograde", autograde, jobs=jobs)
     fed = step("feedback", feedback)
     step("export", export)
 
