@@ -250,6 +250,8 @@ class AutoencoderDetector(ReconstructionDetector):
         mean = None if scaler is None or scaler.mean_ is None else torch.from_numpy(scaler.mean_)
         std = None if scaler is None or scaler.scale_ is None else torch.from_numpy(scaler.scale_)
         out = np.empty(len(Z) if errors else Z.shape, dtype=np.float64)
+        # Row means as a product with a vector of 1/n: faster than .mean(dim=1) on few columns.
+        row_mean = torch.full((Z.shape[1],), 1.0 / Z.shape[1])
         with _torch_threads(self.n_threads), torch.inference_mode():
             for start in range(0, len(Z), _SCORING_CHUNK):
                 rows = slice(start, start + _SCORING_CHUNK)
@@ -259,8 +261,10 @@ class AutoencoderDetector(ReconstructionDetector):
                 if std is not None:
                     batch.div_(std)
                 batch = batch.float()
-                recon = self.model_(batch)
-                out[rows] = ((recon - batch).square_().mean(dim=1) if errors else recon).numpy()
+                result = self.model_(batch)
+                if errors:
+                    result = torch.mv(result.sub_(batch).square_(), row_mean)
+                out[rows] = result.numpy()
         return out
 
     def _reconstruct_scaled(self, Z: np.ndarray) -> np.ndarray:
