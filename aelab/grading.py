@@ -23,12 +23,16 @@ __all__ = [
     "ForwardCall",
     "GradingError",
     "Measurement",
+    "THRESHOLD_DATA",
     "autoencoder_f1",
+    "budget_detector_f1",
     "call_student",
     "check_close",
     "check_raises",
     "curved_grader_data",
+    "detector_false_alarms",
     "forward_calls",
+    "fresh_false_alarm_rate",
     "grader_data",
     "require",
 ]
@@ -294,3 +298,117 @@ def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Me
     measurement = flags_measurement("F1 on grader-held test data (curved line)", data, flags)
     measurement.hints[:0] = _training_hints(detector)
     return measurement
+
+
+# --- assignment 03 ---
+# Threshold selection: the false alarms a student's threshold raises on fresh normal rows, and
+# the F1 of the detector it belongs to. Both train the student's detector on grader data drawn
+# with the seed and pass the same seed to its training, so a calibration over seeds covers the
+# data and the training randomness.
+
+#: The line of assignment 03: a new line with few training rows, where a threshold taken on
+#: the training errors comes out far too low, and a validation log of 1,000 normal rows.
+THRESHOLD_DATA = {"n_train": 400, "n_val": 1000}
+
+
+def _as_flags(name: str, flags, n: int) -> np.ndarray:
+    """A student's flags as a boolean array of length ``n``, or a GradingError saying why not."""
+    flags = np.asarray(flags)
+    if flags.shape != (n,):
+        raise GradingError(f"{name}: expected one flag per row, shape ({n},), got {flags.shape}")
+    if flags.dtype != bool:
+        if flags.dtype.kind not in "biuf" or not np.isin(flags, [0, 1]).all():
+            raise GradingError(f"{name}: flags must be True/False, got values like {flags[:3]}")
+        flags = flags.astype(bool)
+    return flags
+
+
+def _flagged_share(detect: Callable, detector, X) -> float:
+    """Share of the rows ``X`` that the student's ``detect`` flags; NaN if it fails on them."""
+    try:
+        return float(_as_flags("detect", detect(detector, X), len(X)).mean())
+    except Exception:  # a diagnostic only: the measurement itself has already succeeded
+        return float("nan")
+
+
+def detector_false_alarms(
+    name: str,
+    detector,
+    detect: Callable,
+    X_normal,
+    X_val,
+    X_train,
+    *,
+    budget: float = 0.01,
+) -> Measurement:
+    """Share of the normal rows ``X_normal`` that ``detect(detector, X)`` flags, with diagnostics.
+
+    ``X_val`` and ``X_train`` are the rows the threshold should and should not have come from:
+    the shares flagged there tell a threshold taken on training errors from one on the wrong tail.
+    """
+    flags = _as_flags(
+        "detect", call_student(detect, detector, X_normal, what="detect"), len(X_normal)
+    )
+    rate = float(flags.mean())
+    on_val = _flagged_share(detect, detector, X_val)
+    on_train = _flagged_share(detect, detector, X_train)
+    details = [
+        f"{int(flags.sum())} of {flags.size} fresh normal rows flagged ({rate:.2%}); "
+        f"the budget is {budget:.0%}",
+        f"flagged on the validation rows the threshold should come from: {on_val:.2%}",
+        f"flagged on the training rows: {on_train:.2%}",
+    ]
+    hints = []
+    if rate > 0.5:
+        hints.append(
+            "most normal rows are flagged: does detect flag errors *above* the threshold "
+            "(error > threshold), and does the threshold sit in the high tail of the errors?"
+        )
+    elif on_val > 2 * budget and on_train <= 2 * budget:
+        hints.append(
+            f"your threshold flags {on_val:.1%} of the validation rows but only {on_train:.1%} "
+            "of the training rows: it was taken on the training errors, which the model "
+            "reconstructs better than new rows. Take it on the validation errors."
+        )
+    elif rate > budget:
+        hints.append(
+            "the threshold is too low for the budget: take it with threshold_for_budget on the "
+            "errors of X_val, with max_false_alarm_rate as given"
+        )
+    hints.append("compare fit_detector and detect with the self-check above, step by step")
+    return Measurement(name, rate, details, hints)
+
+
+def fresh_false_alarm_rate(
+    fit_detector: Callable, detect: Callable, *, seed: int, budget: float = 0.01
+) -> Measurement:
+    """Share of 10,000 fresh normal rows flagged by the student's detector.
+
+    ``fit_detector(X_train, X_val, seed=seed)`` is trained on the grader's training rows with
+    its threshold taken on the grader's validation rows; ``detect(detector, X)`` then flags
+    10,000 normal rows drawn afresh from the same line, none of which either step saw. A
+    threshold that keeps the budget on the validation rows keeps it here up to sampling noise.
+    """
+    data = grader_data(seed, **THRESHOLD_DATA, n_test=10_000, anomaly_fraction=0.0)
+    detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
+    return detector_false_alarms(
+        "false alarms on 10,000 fresh normal rows of grader data",
+        detector,
+        detect,
+        data.X_test,
+        data.X_val,
+        data.X_train,
+        budget=budget,
+    )
+
+
+def budget_detector_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Measurement:
+    """F1 on grader data of ``fit_detector(X_train, X_val, seed=seed)`` + ``detect``.
+
+    The data are the line of :data:`THRESHOLD_DATA` drawn with ``seed`` (4,000 test rows, 10 %
+    anomalies); the same seed goes to the student's training.
+    """
+    data = grader_data(seed, **THRESHOLD_DATA)
+    detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
+    flags = call_student(detect, detector, data.X_test, what="detect")
+    return flags_measurement("F1 on grader-held test data", data, flags)

@@ -9,6 +9,8 @@ from matplotlib.axes import Axes
 from .thresholds import as_scores
 
 __all__ = [
+    "plot_bottleneck_sweep",
+    "plot_error_histograms",
     "plot_explained_variance",
     "plot_score_distributions",
     "plot_sensor_pair",
@@ -166,4 +168,135 @@ def plot_training_loss(
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean squared error (scaled units)")
     ax.legend()
+    return ax
+
+
+# Assignment 03 (threshold selection) ----------------------------------------------------------
+
+_GROUP_COLOURS = (NORMAL_COLOUR, "#55a868", "#8172b2", ANOMALY_COLOUR, "#937860")
+_LINE_STYLES = (("black", "--"), ("#c44e52", ":"), ("#8c8c8c", "-."), ("black", ":"))
+
+
+def plot_error_histograms(
+    errors,
+    thresholds=None,
+    *,
+    colours=None,
+    ax: Axes | None = None,
+    log: bool = True,
+    bins: int = 50,
+    xlabel: str = "reconstruction error",
+) -> Axes:
+    """Overlaid histograms of named sets of errors, with named thresholds as vertical lines.
+
+    Bar heights are the share of each set's own rows in a bin, so sets of different sizes
+    (400 training rows, 1,000 validation rows) compare directly. Each set is drawn as a light
+    fill with a solid outline, so three overlapping sets stay readable.
+
+    Parameters
+    ----------
+    errors : mapping of str to array-like
+        Legend label -> errors, e.g. ``{"training rows": e_train, "validation rows": e_val}``.
+    thresholds : mapping of str to float, optional
+        Legend label -> threshold, each drawn as a vertical line.
+    colours : sequence of str, optional
+        One matplotlib colour per set of errors; by default normal blue, green, purple, then
+        the anomaly orange.
+    ax : Axes, optional
+    log : bool, default=True
+        Logarithmic bins and x axis (errors span orders of magnitude).
+    bins : int, default=50
+    xlabel : str
+    """
+    groups = {str(name): as_scores(values, f"errors[{name!r}]") for name, values in errors.items()}
+    if not groups:
+        raise ValueError("errors must name at least one set of errors")
+    colours = list(colours) if colours is not None else list(_GROUP_COLOURS)
+    if len(groups) > len(colours):
+        raise ValueError(f"{len(groups)} sets of errors but only {len(colours)} colours")
+    thresholds = dict(thresholds or {})
+    if len(thresholds) > len(_LINE_STYLES):
+        raise ValueError(f"at most {len(_LINE_STYLES)} thresholds, got {len(thresholds)}")
+    every = np.concatenate(list(groups.values()))
+    ax = _axes(ax)
+    positive = every[every > 0]
+    if log and positive.size:
+        edges = np.geomspace(positive.min(), every.max(), bins + 1)
+        ax.set_xscale("log")
+    else:
+        edges = np.linspace(every.min(), every.max(), bins + 1)
+    for (name, values), colour in zip(groups.items(), colours):
+        weights = np.full(values.size, 1 / values.size)
+        ax.hist(values, bins=edges, weights=weights, histtype="stepfilled", alpha=0.2, color=colour)
+        ax.hist(
+            values,
+            bins=edges,
+            weights=weights,
+            histtype="step",
+            linewidth=1.5,
+            color=colour,
+            label=f"{name} ({values.size} rows)",
+        )
+    for (name, value), (colour, style) in zip(thresholds.items(), _LINE_STYLES):
+        ax.axvline(value, color=colour, linestyle=style, label=f"{name}: {value:.3g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share of the set's rows")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_bottleneck_sweep(
+    widths,
+    auprc,
+    val_error=None,
+    *,
+    n_features: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """AUPRC of autoencoders against their bottleneck width, and their error on normal rows.
+
+    Parameters
+    ----------
+    widths : array-like of int
+        Bottleneck widths, one per trained network.
+    auprc : array-like of float
+        AUPRC of each network on labelled test rows (left axis).
+    val_error : array-like of float, optional
+        Mean reconstruction error of each network on held-out normal rows (right axis, log).
+    n_features : int, optional
+        Number of inputs, drawn as a vertical line: a bottleneck this wide can copy its input.
+    ax : Axes, optional
+        Axes for the AUPRC; the error gets a twin axis.
+    """
+    w = as_scores(widths, "widths")
+    a = as_scores(auprc, "auprc")
+    if a.shape != w.shape:
+        raise ValueError(f"auprc must have one value per width, shape {w.shape}, got {a.shape}")
+    ax = _axes(ax)
+    handles = ax.plot(w, a, "o-", color=ANOMALY_COLOUR, label="AUPRC on test rows")
+    ax.set_xlabel("bottleneck width (units)")
+    ax.set_xticks(w)
+    ax.set_ylabel("AUPRC on test rows")
+    ax.set_ylim(0, 1)
+    if n_features is not None:
+        handles.append(
+            ax.axvline(
+                n_features, color="grey", linestyle=":", label=f"as wide as the {n_features} inputs"
+            )
+        )
+    if val_error is not None:
+        e = as_scores(val_error, "val_error")
+        if e.shape != w.shape:
+            raise ValueError(
+                f"val_error must have one value per width, shape {w.shape}, got {e.shape}"
+            )
+        if np.any(e <= 0):
+            raise ValueError("val_error must be positive to be drawn on a log axis")
+        twin = ax.twinx()
+        handles += twin.plot(
+            w, e, "s--", color=NORMAL_COLOUR, label="mean error on validation rows"
+        )
+        twin.set_yscale("log")
+        twin.set_ylabel("mean error on validation rows (log)")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8)
     return ax
