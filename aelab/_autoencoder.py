@@ -28,7 +28,9 @@ class DenseAutoencoder(nn.Module):
     network is linear, and spans the same subspace as PCA with that many components.
     """
 
-    def __init__(self, n_features: int, hidden_sizes: Sequence[int] = (14, 7), dropout=0.0):
+    def __init__(
+        self, n_features: int, hidden_sizes: Sequence[int] = (14, 7), dropout: float = 0.0
+    ):
         super().__init__()
         widths = [n_features, *hidden_sizes]
         self.encoder = nn.Sequential(*_dense_layers(widths, dropout))
@@ -54,7 +56,7 @@ class _FlatAdam:
 
     For a network this small, ``torch.optim.Adam`` (even ``fused=True``) spends more time on
     per-step bookkeeping than on arithmetic, and the first optimizer a process creates imports
-    ``torch._dynamo`` (about 3.5 s here). Here every parameter and its gradient are views of
+    ``torch._dynamo`` (2-4 s here). Here every parameter and its gradient are views of
     one buffer, so a step is six tensor operations. ``release`` gives the parameters their own
     storage back.
     """
@@ -218,28 +220,28 @@ class AutoencoderDetector(ReconstructionDetector):
         X = torch.from_numpy(Z.astype(np.float32))
         n, batch_size = len(X), self.batch_size
         shuffler = torch.Generator().manual_seed(seed)
-        self.loss_curve_ = []
+        losses = []
         # Initial weights and dropout masks come from torch's global generator, so seed it
         # inside a fork: its state outside is restored when the block ends.
         with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
             torch.default_generator.manual_seed(seed)
-            self.model_ = DenseAutoencoder(X.shape[1], tuple(self.hidden_sizes), self.dropout)
-            self.model_.train()
-            optimizer = _FlatAdam(self.model_.parameters(), self.learning_rate, self.weight_decay)
+            model = DenseAutoencoder(X.shape[1], tuple(self.hidden_sizes), self.dropout)
+            model.train()
+            optimizer = _FlatAdam(model.parameters(), self.learning_rate, self.weight_decay)
             bar = tqdm(range(self.epochs), desc="training", unit="epoch", disable=not self.verbose)
             for _ in bar:
                 shuffled = X[torch.randperm(n, generator=shuffler)]
                 total = torch.zeros(())
                 for start in range(0, n, batch_size):
                     batch = shuffled[start : start + batch_size]
-                    loss = F.mse_loss(self.model_(batch), batch)
+                    loss = F.mse_loss(model(batch), batch)
                     loss.backward()
                     optimizer.step()
                     total.add_(loss.detach(), alpha=len(batch))
-                self.loss_curve_.append(total.item() / n)
-                bar.set_postfix(loss=f"{self.loss_curve_[-1]:.4f}", refresh=False)
+                losses.append(total.item() / n)
+                bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
             optimizer.release()
-        self.model_.eval()
+        self.model_, self.loss_curve_ = model.eval(), losses
 
     def _forward_chunks(self, Z: np.ndarray, *, errors: bool, scaler=None) -> np.ndarray:
         """Reconstructions of scaled rows ``Z``, or their mean squared errors, in float64.
