@@ -285,6 +285,32 @@ def _training_hints(detector) -> list[str]:
     return []
 
 
+def _linearity_hints(detector, n_features: int) -> list[str]:
+    """A hint when the detector's network is linear: it then learns no more than PCA."""
+    model = detector.get("model") if isinstance(detector, dict) else None
+    try:
+        import torch
+
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(0)
+            a, b = torch.randn(2, 64, n_features, generator=g)
+            zero = torch.zeros(1, n_features)
+            gap = model(a + b) + model(zero) - model(a) - model(b)
+            spread = model(a).std()
+        model.train(was_training)
+        linear = bool(torch.all(gap.abs() <= 1e-4 * (1.0 + spread)))
+    except Exception:  # not a torch model, or one we cannot call: no hint
+        return []
+    if not linear:
+        return []
+    return [
+        "your network is linear (is there an activation between its layers?): a linear "
+        "autoencoder learns the same flat subspace as PCA, which cannot follow this curved line"
+    ]
+
+
 def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Measurement:
     """F1 of ``fit_detector(X_train, X_val, seed=seed)`` + ``detect(detector, X)`` on grader data.
 
@@ -296,7 +322,8 @@ def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Me
     detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
     flags = call_student(detect, detector, data.X_test, what="detect")
     measurement = flags_measurement("F1 on grader-held test data (curved line)", data, flags)
-    measurement.hints[:0] = _training_hints(detector)
+    hints = _training_hints(detector) or _linearity_hints(detector, data.X_train.shape[1])
+    measurement.hints[:0] = hints
     return measurement
 
 

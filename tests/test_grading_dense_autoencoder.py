@@ -98,3 +98,16 @@ def test_check_close_atol_allows_tiny_absolute_differences():
     grading.check_close("weights", [1e-7, 1.0], [0.0, 1.0], atol=1e-6)
     with pytest.raises(GradingError, match="expected 0, got 1e-07"):
         grading.check_close("weights", [1e-7, 1.0], [0.0, 1.0])
+
+
+@pytest.mark.parametrize(("layers", "linear"), [((), True), ((torch.nn.SiLU(),), False)])
+def test_autoencoder_f1_points_out_a_linear_network(layers, linear):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(20, 3), *layers, torch.nn.Linear(3, 20))
+
+    def fit_detector(X_train, X_val, seed):
+        return {"model": net, "losses": [1.0, 0.1]}
+
+    m = grading.autoencoder_f1(fit_detector, lambda d, X: np.zeros(len(X), bool), seed=1000)
+    assert ("your network is linear" in m.hints[0]) is linear
+    assert net.training  # the hint leaves the model in the mode it found it in
