@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -142,6 +144,19 @@ def nbgrader(args: list[str], course_dir: Path, log: Log) -> Run:
         f"[exit {proc.returncode} after {seconds:.1f} s]\n"
     )
     return Run(proc.returncode, proc.stdout, seconds)
+
+
+def run_all(
+    commands: list[list[str]], course_dir: Path, log: Log, jobs: int
+) -> Iterator[tuple[int, Run]]:
+    """Run nbgrader ``commands`` side by side, ``jobs`` at a time; yield ``(index, Run)``
+    as each one ends."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            pool.submit(nbgrader, args, course_dir, log): i for i, args in enumerate(commands)
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
 
 def failure(run: Run, what: str, log: Log) -> PipelineError:

@@ -36,11 +36,17 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--log", type=Path, help="nbgrader's full output (default: COURSE_DIR/pipeline.log)"
         )
-        if name in ("pipeline", "autograde"):
+        if name in ("pipeline", "release", "autograde", "feedback"):
             sub.add_argument(
                 "--jobs",
                 type=int,
                 help="nbgrader processes side by side (default: one per core, at most 4)",
+            )
+        if name == "autograde":
+            sub.add_argument(
+                "--student",
+                action="append",
+                help="autograde only this student (repeat for more); the others keep their grades",
             )
         if name in ("pipeline", "solutions"):
             sub.add_argument(
@@ -68,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     from . import pipeline as steps
 
     course_dir = args.course_dir.resolve()
+    if not (course_dir / "nbgrader_config.py").exists():
+        print(
+            f"aelab {args.command}: {course_dir} is not a course: no nbgrader_config.py",
+            file=sys.stderr,
+        )
+        return 2
     log = steps.Log(args.log or course_dir / steps.LOG_NAME, fresh=True, echo=_print)
     solutions_dir = getattr(args, "solutions_dir", None)
     try:
@@ -76,17 +88,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "solutions":
             steps.solutions(course_dir, solutions_dir, log=log)
         elif args.command == "release":
-            steps.release(course_dir, log=log)
+            steps.release(course_dir, jobs=args.jobs, log=log)
         elif args.command == "sample-class":
             steps.sample_class(course_dir, log=log)
         elif args.command == "autograde":
-            runs = steps.autograde(course_dir, jobs=args.jobs, log=log)
+            runs = steps.autograde(course_dir, students=args.student, jobs=args.jobs, log=log)
             steps.export(course_dir, log=log)
             if any(r.failed or r.skipped for r in runs):
                 _print("Some submissions could not be graded (see above); the rest are.")
                 return 1
         elif args.command == "feedback":
-            runs = steps.feedback(course_dir, log=log)
+            runs = steps.feedback(course_dir, jobs=args.jobs, log=log)
             return 1 if any(r.failed for r in runs) else 0
         elif args.command == "export":
             steps.export(course_dir, log=log)

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,8 @@ import nbformat
 from nbgrader.utils import parse_utc
 
 from . import course, report
-from ._nbgrader import Log, PipelineError, Run, failure, kernel_env, nbgrader
+from ._execute import execute_master
+from ._nbgrader import Log, PipelineError, Run, failure, nbgrader, run_all
 from .course import COURSE_DIR
 from .report import SampleSubmission
 
@@ -31,6 +31,8 @@ __all__ = [
     "Log",
     "PipelineError",
     "autograde",
+    "default_jobs",
+    "execute_master",
     "export",
     "feedback",
     "pipeline",
@@ -51,57 +53,6 @@ def _log(log: Log | None, course_dir: Path) -> Log:
 
 
 # --- validate the masters -------------------------------------------------------------------
-
-
-def _cell_name(cell, index: int) -> str:
-    gid = course.grade_id(cell)
-    first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
-    return f"cell {index}" + (f" ({gid})" if gid else f" ({first!r})")
-
-
-def execute_master(master: Path, out: Path, *, timeout: int = 120, log: Log | None = None) -> float:
-    """Execute ``master`` in its folder into ``out``, with outputs; the seconds it took.
-
-    Raises PipelineError naming the cell if any cell raises, times out or writes to stderr
-    (a test cell that writes to stderr scores 0 under nbgrader). Nothing else is changed; cell
-    timings are not recorded, so a re-run of an unchanged master leaves ``out`` unchanged.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    nb = course.read_notebook(master)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(master.parent)}},
-    )
-    start = time.perf_counter()
-    # The kernel process's own chatter (not cell output, which comes over ZMQ) goes to the log.
-    chatter = log.path.open("a") if log else open(os.devnull, "w")
-    with chatter, client.setup_kernel(env=kernel_env(), stdout=chatter, stderr=chatter):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            where = f"{master.name}: {_cell_name(cell, index)}"
-            try:
-                client.execute_cell(cell, index)
-            except CellExecutionError as err:
-                error = next((o for o in cell.outputs if o.output_type == "error"), None)
-                why = f"{error.ename}: {error.evalue}" if error else str(err).splitlines()[-1]
-                raise PipelineError(f"{where} raised {why}") from None
-            except (CellTimeoutError, DeadKernelError) as err:
-                raise PipelineError(f"{where}: {type(err).__name__}: {err}") from None
-            stderr = "".join(
-                o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"
-            )
-            if stderr:
-                raise PipelineError(f"{where} wrote to stderr:\n{stderr.rstrip()}")
-    seconds = time.perf_counter() - start
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(out))
-    return seconds
 
 
 def _execute_timeout(course_dir: Path) -> int:
@@ -135,19 +86,33 @@ def solutions(
 # --- release and sample class ---------------------------------------------------------------
 
 
-def release(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> dict[str, float]:
+def release(
+    course_dir: Path = COURSE_DIR, *, jobs: int | None = None, log: Log | None = None
+) -> dict[str, float]:
     """``nbgrader generate_assignment --force`` for every assignment; seconds per assignment.
 
-    generate_assignment also creates the assignment and its cells in the gradebook.
+    generate_assignment also creates the assignment and its cells in the gradebook. The first
+    assignment goes alone (it may create the gradebook), the others side by side. The sample
+    class is removed first: nbgrader will not add or remove cells of a notebook that has
+    submissions, and a master may have changed since the sample class was graded.
     """
     log = _log(log, course_dir)
+    reset_sample_class(course_dir, log=log)
+    names = course.assignments(course_dir)
     seconds = {}
-    for a in course.assignments(course_dir):
-        run = nbgrader(["generate_assignment", a, "--force"], course_dir, log)
-        if run.returncode != 0:
-            raise failure(run, f"nbgrader generate_assignment {a}", log)
-        seconds[a] = run.seconds
-        log.say(f"  {a}: released in {run.seconds:.1f} s")
+    for batch, width in ((names[:1], 1), (names[1:], jobs or default_jobs())):
+        commands = [["generate_assignment", a, "--force"] for a in batch]
+        for index, run in run_all(commands, course_dir, log, width):
+            if "Cannot add or remove cells" in run.output:
+                raise PipelineError(
+                    f"{batch[index]}: the master's graded cells changed, but the gradebook holds "
+                    "submissions of it and nbgrader will not change a graded assignment. "
+                    "Restore the cells, or remove those submissions from the gradebook."
+                )
+            if run.returncode != 0:
+                raise failure(run, f"nbgrader generate_assignment {batch[index]}", log)
+            seconds[batch[index]] = run.seconds
+            log.say(f"  {batch[index]}: released in {run.seconds:.1f} s")
     return seconds
 
 
@@ -286,7 +251,11 @@ def default_jobs() -> int:
 
 
 def autograde(
-    course_dir: Path = COURSE_DIR, *, jobs: int | None = None, log: Log | None = None
+    course_dir: Path = COURSE_DIR,
+    *,
+    students: list[str] | None = None,
+    jobs: int | None = None,
+    log: Log | None = None,
 ) -> list[GradingRun]:
     """``nbgrader autograde --force`` every assignment's submissions in ``submitted/``.
 
@@ -295,15 +264,20 @@ def autograde(
     nbgrader goes on with the batch and exits 1, which is recorded (``GradingRun.failed``)
     rather than stopping the loop. Submissions that would crash nbgrader itself are left out
     (``GradingRun.skipped``) with a message. A process that fails as a whole is run again on
-    its own; PipelineError if it fails again.
+    its own; PipelineError if it fails again. ``students`` limits the batch to those students
+    (say, after fixing their submissions); the others' grades stay as they are.
     """
     log = _log(log, course_dir)
     jobs = jobs or default_jobs()
     runs, notes, tasks = {}, {}, []
     for a in course.assignments(course_dir):
-        students = _submitted(course_dir, a)
+        everyone = _submitted(course_dir, a)
+        chosen = [s for s in everyone if students is None or s in students]
+        if not chosen:
+            continue
         skipped, notes[a] = preflight(course_dir, a)
-        todo = [s for s in students if s not in skipped]
+        skipped = {s: why for s, why in skipped.items() if s in chosen}
+        todo = [s for s in chosen if s not in skipped]
         runs[a] = GradingRun(a, skipped=skipped)
         if skipped:  # in the gradebook, so grades.csv shows their 0
             with report.open_gradebook(course_dir) as gb:
@@ -311,16 +285,16 @@ def autograde(
                     gb.update_or_create_student(student)
                     log.say(f"  {a}/{student}: SKIPPED, {why}")
         groups = [todo[k::jobs] for k in range(jobs) if todo[k::jobs]]
-        tasks += [(a, group, sorted(set(students) - set(group))) for group in groups]
+        tasks += [(a, group, sorted(set(everyone) - set(group))) for group in groups]
         if not todo:
             log.say(f"  {a}: nothing to autograde")
 
-    def grade(task) -> Run:
+    def command(task) -> list[str]:
         a, _, exclude = task
         args = ["autograde", a, "--force", "--create"]
         if exclude:
             args.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
-        return nbgrader(args, course_dir, log)
+        return args
 
     def record(task, run: Run) -> None:
         a, group, _ = task
@@ -338,43 +312,41 @@ def autograde(
             log.say(f"  {a}/{student}: NOT GRADED (scores 0), {why}")
 
     again = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade, task): task for task in tasks}
-        for future in as_completed(futures):
-            task, run = futures[future], future.result()
-            if run.returncode != 0 and not run.failed_students():
-                again.append(task)  # e.g. a locked SQLite gradebook: try once more, alone
-                log.say(f"  {task[0]}: nbgrader failed as a whole; running that part again")
-            else:
-                record(task, run)
+    for index, run in run_all([command(t) for t in tasks], course_dir, log, jobs):
+        if run.returncode != 0 and not run.failed_students():
+            again.append(tasks[index])  # e.g. a locked SQLite gradebook: try once more, alone
+            log.say(f"  {tasks[index][0]}: nbgrader failed as a whole; running that part again")
+        else:
+            record(tasks[index], run)
     for task in again:
-        run = grade(task)
+        run = nbgrader(command(task), course_dir, log)
         if run.returncode != 0 and not run.failed_students():
             raise failure(run, f"nbgrader autograde {task[0]}", log)
         record(task, run)
     return list(runs.values())
 
 
-def feedback(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> list[GradingRun]:
-    """``nbgrader generate_feedback --force`` for every autograded assignment."""
+def feedback(
+    course_dir: Path = COURSE_DIR, *, jobs: int | None = None, log: Log | None = None
+) -> list[GradingRun]:
+    """``nbgrader generate_feedback --force`` for every autograded assignment, side by side."""
     log = _log(log, course_dir)
-    runs = []
-    for a in course.assignments(course_dir):
-        students = _submitted(course_dir, a, "autograded")
-        if not students:
-            continue
-        run = nbgrader(["generate_feedback", a, "--force"], course_dir, log)
+    graded = {a: _submitted(course_dir, a, "autograded") for a in course.assignments(course_dir)}
+    names = [a for a, students in graded.items() if students]
+    commands = [["generate_feedback", a, "--force"] for a in names]
+    runs = {}
+    for index, run in run_all(commands, course_dir, log, jobs or default_jobs()):
+        a = names[index]
         failed = run.failed_students()
         if run.returncode != 0 and not failed:
             raise failure(run, f"nbgrader generate_feedback {a}", log)
-        result = GradingRun(a, seconds=run.seconds)
+        result = runs[a] = GradingRun(a, seconds=run.seconds)
         result.failed = {s: run.why(s) for s in failed}
-        result.done = [s for s in students if s not in result.failed]
-        runs.append(result)
+        result.done = [s for s in graded[a] if s not in result.failed]
         log.say(f"  {a}: feedback for {len(result.done)} submissions in {run.seconds:.1f} s")
         for student, why in result.failed.items():
             log.say(f"  {a}/{student}: NO FEEDBACK, {why}")
-    return runs
+    return [runs[a] for a in names]
 
 
 def export(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> Path:
@@ -390,19 +362,6 @@ def export(course_dir: Path = COURSE_DIR, *, log: Log | None = None) -> Path:
 
 
 # --- the whole loop -------------------------------------------------------------------------
-
-
-def _timing(runs: list[GradingRun], seconds: float) -> str:
-    n = sum(len(r.done) + len(r.failed) for r in runs)
-    if not n:
-        return f"{seconds:.1f} s"
-    each = {s: t for r in runs for s, t in r.per_student.items()}
-    slow = max(each, key=each.get) if each else None
-    text = f"{seconds:.1f} s  ({n} submissions, {seconds / n:.1f} s each"
-    if slow:
-        text += f"; kernel to grade {sum(each.values()) / len(each):.1f} s each, "
-        text += f"slowest {slow} {each[slow]:.1f} s"
-    return text + ")"
 
 
 def pipeline(
@@ -431,13 +390,10 @@ def pipeline(
         return result
 
     executed = step("solutions", solutions, solutions_dir)
-    # The old sample class goes before the release: nbgrader will not change the cells of a
-    # notebook that has submissions, and a master may have changed since.
-    step("reset sample class", reset_sample_class)
-    step("release", release)
+    step("release", release, jobs=jobs)
     sample = step("sample class", sample_class)
     graded = step("autograde", autograde, jobs=jobs)
-    fed = step("feedback", feedback)
+    fed = step("feedback", feedback, jobs=jobs)
     step("export", export)
 
     not_graded = {f"{r.assignment}/{s}": why for r in graded for s, why in r.skipped.items()}
@@ -447,8 +403,8 @@ def pipeline(
         + ", ".join(f"{a} {t:.1f} s" for a, t in executed.items())
         + ")",
         "release": f"{took['release']:.1f} s",
-        "sample class": f"{took['sample class'] + took['reset sample class']:.1f} s",
-        "autograde": _timing(graded, took["autograde"]),
+        "sample class": f"{took['sample class']:.1f} s",
+        "autograde": report.timing(graded, took["autograde"]),
         "feedback": f"{took['feedback']:.1f} s",
         "export": f"{took['export']:.1f} s",
         "total": f"{sum(took.values()):.1f} s",

@@ -26,6 +26,7 @@ __all__ = [
     "open_gradebook",
     "read_scores",
     "summary",
+    "timing",
 ]
 
 
@@ -234,3 +235,17 @@ def summary(
         n = len(sample)
         lines.append(f"OK: all {n} sample submissions graded as catalogued.")
     return "\n".join(lines)
+
+
+def timing(runs, seconds: float) -> str:
+    """How long autograding ``runs`` (``pipeline.GradingRun``) took, overall and per submission."""
+    n = sum(len(r.done) + len(r.failed) for r in runs)
+    if not n:
+        return f"{seconds:.1f} s"
+    each = {s: t for r in runs for s, t in r.per_student.items()}
+    slow = max(each, key=each.get) if each else None
+    text = f"{seconds:.1f} s  ({n} submissions, {seconds / n:.1f} s each"
+    if slow:
+        text += f"; kernel to grade {sum(each.values()) / len(each):.1f} s each, "
+        text += f"slowest {slow} {each[slow]:.1f} s"
+    return text + ")"

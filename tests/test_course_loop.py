@@ -54,6 +54,11 @@ def _grades(course_dir: Path) -> dict[tuple[str, str], tuple[float, float, dict]
     return grades
 
 
+def _csv_scores(course_dir: Path) -> dict[tuple[str, str], float]:
+    with (course_dir / "grades.csv").open() as fh:
+        return {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(fh)}
+
+
 def _text(html_file: Path) -> str:
     """The words of an HTML page: tags dropped, entities decoded, whitespace collapsed."""
     words = html.unescape(re.sub(r"<[^>]+>", " ", html_file.read_text()))
@@ -236,12 +241,23 @@ def _toy_course(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
-    """``aelab pipeline`` on the toy course, then ``aelab autograde`` again."""
+    """``aelab pipeline`` on the toy course; then, with the bad timestamp fixed (the notebook
+    still renamed), ``aelab autograde`` for those two students."""
     root = tmp_path_factory.mktemp("toy")
     course_dir = _toy_course(root)
     first = _cli("pipeline", "--course-dir", course_dir, "--solutions-dir", root / "sol")
-    after_first = _grades(course_dir)
-    again = _cli("autograde", "--course-dir", course_dir)
+    after_first = _grades(course_dir), _csv_scores(course_dir)
+    stamp = course_dir / "submitted" / "bad-timestamp" / "00_toy" / "timestamp.txt"
+    stamp.write_text("2026-01-31 17:00:00 UTC")
+    again = _cli(
+        "autograde",
+        "--course-dir",
+        course_dir,
+        "--student",
+        "bad-timestamp",
+        "--student",
+        "renamed",
+    )
     print(first[1], again[1], sep="\n")
     return first, after_first, again, course_dir, root / "sol"
 
@@ -255,15 +271,13 @@ def test_broken_submissions_do_not_fail_the_sample_class(toy):
 
 @pytest.mark.course
 def test_each_broken_submission_costs_only_its_own_grade(toy):
-    grades = toy[1]
+    grades, scores = toy[1]
     assert grades["zoe", "00_toy"][0] == 3
     assert grades["reference", "00_toy"][0] == 3
     for student in ("renamed", "sys-exit", "infinite-loop"):
         assert grades[student, "00_toy"][0] == 0, student
     assert ("bad-timestamp", "00_toy") not in grades
-    with (toy[3] / "grades.csv").open() as fh:
-        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}
-    assert scores["bad-timestamp"] == 0 and scores["zoe"] == 3
+    assert scores["bad-timestamp", "00_toy"] == 0 and scores["zoe", "00_toy"] == 3
 
 
 @pytest.mark.course
@@ -277,12 +291,15 @@ def test_broken_submissions_are_reported_with_what_to_do(toy):
 
 
 @pytest.mark.course
-def test_autograde_again_is_idempotent_and_exits_1_for_broken_submissions(toy):
-    _, first, (code, output), course_dir, _ = toy
-    assert code == 1, output
-    assert "could not be graded" in output
+def test_regrading_fixed_students_leaves_the_others_alone(toy):
+    _, (first, _), (code, output), course_dir, _ = toy
+    assert code == 1, output  # the notebook of `renamed` is still misnamed
+    assert "00_toy/renamed: NOT GRADED" in output and "bad-timestamp: SKIPPED" not in output
     again = _grades(course_dir)
-    assert {k: v[:2] for k, v in again.items()} == {k: v[:2] for k, v in first.items()}
+    assert again["bad-timestamp", "00_toy"][:2] == (3, 3)
+    assert again["renamed", "00_toy"][0] == 0
+    others = set(first) - {("renamed", "00_toy")}
+    assert {k: again[k] for k in others} == {k: first[k] for k in others}
 
 
 @pytest.mark.course
