@@ -69,8 +69,11 @@ def require(
     *,
     at_least: float | None = None,
     at_most: float | None = None,
-) -> Measurement:
-    """Check ``measurement`` against a target; print a line, or raise with teaching feedback."""
+) -> None:
+    """Check ``measurement`` against a target; print a line, or raise with teaching feedback.
+
+    Returns nothing, so a test cell that ends with this call displays only the printed line.
+    """
     value = measurement.value
     ok = np.isfinite(value)
     bounds = []
@@ -83,7 +86,7 @@ def require(
     wanted = " and ".join(bounds)
     if ok:
         print(f"PASS  {measurement.name}: {value:.4g} (target {wanted})")
-        return measurement
+        return
     lines = [f"{measurement.name}: measured {value:.4g}, expected {wanted}."]
     lines += [f"  {d}" for d in measurement.details]
     if measurement.hints:
