@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--log", type=Path, help="nbgrader's full output (default: COURSE_DIR/pipeline.log)"
         )
-        if name in ("pipeline", "release", "autograde", "feedback"):
+        if name in ("pipeline", "solutions", "release", "autograde", "feedback"):
             sub.add_argument(
                 "--jobs",
                 type=int,
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "pipeline":
             return steps.pipeline(course_dir, solutions_dir, jobs=args.jobs, log=log)
         if args.command == "solutions":
-            steps.solutions(course_dir, solutions_dir, log=log)
+            steps.solutions(course_dir, solutions_dir, jobs=args.jobs, log=log)
         elif args.command == "release":
             steps.release(course_dir, jobs=args.jobs, log=log)
         elif args.command == "sample-class":

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,26 +62,42 @@ def _execute_timeout(course_dir: Path) -> int:
 
 
 def solutions(
-    course_dir: Path = COURSE_DIR, solutions_dir: Path | None = None, *, log: Log | None = None
+    course_dir: Path = COURSE_DIR,
+    solutions_dir: Path | None = None,
+    *,
+    jobs: int | None = None,
+    log: Log | None = None,
 ) -> dict[str, float]:
     """Execute every master into ``solutions_dir/<assignment>.ipynb``; seconds per assignment.
 
-    This validates the masters: it stops at the first cell that fails (PipelineError).
-    ``solutions_dir`` defaults to ``solutions/`` beside the course directory.
+    This validates the masters: the first cell that fails raises PipelineError. ``jobs``
+    masters run side by side. ``solutions_dir`` defaults to ``solutions/`` beside the course.
     """
     log = _log(log, course_dir)
     solutions_dir = solutions_dir or course_dir.parent / "solutions"
     timeout = _execute_timeout(course_dir)
+    names = course.assignments(course_dir)
     seconds = {}
-    for a in course.assignments(course_dir):
-        seconds[a] = execute_master(
-            course.master_path(a, course_dir),
-            solutions_dir / f"{a}.ipynb",
-            timeout=timeout,
-            log=log,
-        )
-        log.say(f"  {a}: master executed cleanly in {seconds[a]:.1f} s -> {solutions_dir}")
-    return seconds
+    with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+        futures = {
+            pool.submit(
+                execute_master,
+                course.master_path(a, course_dir),
+                solutions_dir / f"{a}.ipynb",
+                timeout=timeout,
+                log=log,
+            ): a
+            for a in names
+        }
+        for future in as_completed(futures):
+            a = futures[future]
+            try:
+                seconds[a] = future.result()
+            except PipelineError:
+                pool.shutdown(cancel_futures=True)
+                raise
+            log.say(f"  {a}: master executed cleanly in {seconds[a]:.1f} s -> {solutions_dir}")
+    return {a: seconds[a] for a in names}
 
 
 # --- release and sample class ---------------------------------------------------------------
@@ -389,7 +406,7 @@ def pipeline(
         took[name] = time.perf_counter() - start
         return result
 
-    executed = step("solutions", solutions, solutions_dir)
+    executed = step("solutions", solutions, solutions_dir, jobs=jobs)
     step("release", release, jobs=jobs)
     sample = step("sample class", sample_class)
     graded = step("autograde", autograde, jobs=jobs)

@@ -209,14 +209,17 @@ def summary(
 
     mistakes = [s for s in sample if s.mistake is not None]
     if mistakes:
-        lines += ["", "Mistakes: test cells that took points off (must include caught_by)"]
-        rows = [["", "assignment", "mistake", "lost points on", "caught_by"]]
-        for s in mistakes:
-            score = scores.get((s.student, s.assignment))
-            lost = ", ".join(score.lost) if score and score.lost else "nothing"
-            mark = "FAIL" if _verdict(s, score) else "ok"
-            rows.append([mark, s.assignment, s.mistake.name, lost, ", ".join(s.mistake.caught_by)])
-        lines += ["  " + line for line in _table(rows)]
+        lines += ["", "Mistakes: the test cells that took points off (ok: all of caught_by did)"]
+        for a in dict.fromkeys(s.assignment for s in mistakes):
+            rows = []
+            for s in (m for m in mistakes if m.assignment == a):
+                score = scores.get((s.student, s.assignment))
+                verdict = _verdict(s, score)
+                lost = ", ".join(score.lost) if score and score.lost else "nothing"
+                rows.append(["FAIL" if verdict else "ok", s.mistake.name, lost])
+                if verdict:
+                    rows.append(["", "", f"^ {verdict}"])
+            lines += [f"  {a}"] + ["    " + line for line in _table(rows)]
 
     if not_graded:
         lines += ["", "Submissions that could not be graded (they score 0):"]
