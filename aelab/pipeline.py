@@ -191,13 +191,11 @@ def sample_class(
         entries += [(f"mistake-{m.name}", m) for m in course.load_mistakes(a, course_dir)]
         for student, mistake in entries:
             try:
-                nb = (
-                    released
-                    if student == "blank"
-                    else (course.reference_submission(master, released, mistake))
-                )
-            except ValueError as err:
+                nb = course.reference_submission(master, released, mistake)
+            except ValueError as err:  # the mistake's `old` text is not in its cell
                 raise PipelineError(f"{a}: {err}") from None
+            if student == "blank":
+                nb = released
             _write_submission(course_dir, student, a, master_file.name, nb, stamp)
             sample.append(SampleSubmission(student, a, mistake))
         n = len(entries) - 2
@@ -250,14 +248,14 @@ def preflight(course_dir: Path, assignment: str) -> tuple[dict[str, str], dict[s
                 skip[student] = (
                     f"timestamp.txt is not a time ({text[:40]!r}); not graded. Write the "
                     f"submission time (e.g. 2026-01-31 17:00:00 UTC) into {stamp_file} and run "
-                    "`aelab autograde` again"
+                    f"`aelab autograde --student {student}`"
                 )
                 continue
         if not (folder / expected).exists():
             found = sorted(p.name for p in folder.glob("*.ipynb"))
             notes[student] = (
                 f"no {expected} in {folder} (found: {', '.join(found) or 'no notebook'}); "
-                f"rename the notebook to {expected} and run `aelab autograde` again"
+                f"rename the notebook to {expected} and run `aelab autograde --student {student}`"
             )
     return skip, notes
 
