@@ -111,3 +111,22 @@ def test_autoencoder_f1_points_out_a_linear_network(layers, linear):
     m = grading.autoencoder_f1(fit_detector, lambda d, X: np.zeros(len(X), bool), seed=1000)
     assert ("your network is linear" in m.hints[0]) is linear
     assert net.training  # the hint leaves the model in the mode it found it in
+
+
+def test_pca_with_three_components_misses_the_02_target_on_every_calibration_seed():
+    # The point of assignment 02's curved line: at the bottleneck width, PCA falls clearly
+    # short of the F1 target that the autoencoder clears (see its calibration table).
+    from aelab import calibration, course
+    from aelab.detectors import PCADetector
+    from aelab.metrics import f1_at
+
+    assignment = "02_dense_autoencoder"
+    master = course.read_notebook(course.master_path(assignment))
+    (check,) = calibration.load_checks(assignment)
+    target = calibration.notebook_target(master, check)
+    for seed in calibration.SEEDS:
+        data = grading.curved_grader_data(seed)
+        pca = PCADetector(3, validation_fraction=0.0).fit(data.X_train)
+        pca.set_threshold(data.X_val, quantile=0.99)
+        f1 = f1_at(data.y_test, pca.predict(data.X_test) == -1)
+        assert f1 < target - 0.15, f"seed {seed}: PCA reaches F1 {f1:.3f}"
