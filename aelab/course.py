@@ -24,6 +24,7 @@ __all__ = [
     "load_catalogue",
     "load_mistakes",
     "master_path",
+    "read_notebook",
     "reference_source",
     "solution_code",
 ]

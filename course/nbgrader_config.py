@@ -3,7 +3,6 @@
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "aelab"
-c.CourseDirectory.root = "."
 # nbgrader's default gradebook: SQLite, in this directory. For a class on JupyterHub point
 # db_url at PostgreSQL instead (see README).
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
