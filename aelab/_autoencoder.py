@@ -193,6 +193,7 @@ class AutoencoderDetector(ReconstructionDetector):
         self.verbose = verbose
 
     def _check_params(self) -> None:
+        super()._check_params()
         sizes = self.hidden_sizes
         valid = isinstance(sizes, (tuple, list)) and sizes and all(_is_int(h, 1) for h in sizes)
         if not valid:
@@ -215,7 +216,6 @@ class AutoencoderDetector(ReconstructionDetector):
                 raise ValueError(f"{name} must be {wanted}, got {value!r}")
 
     def _fit_model(self, Z: np.ndarray) -> None:
-        self._check_params()
         seed = int(np.random.default_rng(self.random_state).integers(2**63))
         X = torch.from_numpy(Z.astype(np.float32))
         n, batch_size = len(X), self.batch_size

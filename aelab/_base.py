@@ -16,7 +16,7 @@ __all__ = ["ReconstructionDetector", "load_detector"]
 class ReconstructionDetector(OutlierMixin, BaseEstimator):
     """Score rows by how badly a model of normal data reconstructs them.
 
-    Subclasses implement ``_fit_model(Z, rng_seed)`` and ``_reconstruct_scaled(Z)`` on scaled
+    Subclasses implement ``_fit_model(Z)`` and ``_reconstruct_scaled(Z)`` on scaled
     data ``Z``. This class owns the scaler, the validation split that sets the threshold, and the
     scikit-learn conventions: ``score_samples`` is higher for more normal rows,
     ``decision_function = score_samples - offset_`` and ``predict`` returns -1 for anomalies.
@@ -29,13 +29,16 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
     ``set_threshold`` moves it to a quantile of errors on any other normal data.
     """
 
-    def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _check_params(self) -> None:
+        """Raise a ValueError for a bad parameter; subclasses extend it (call super first)."""
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
             )
         if not 0.0 < self.false_alarm_rate < 0.5:
             raise ValueError(f"false_alarm_rate must be in (0, 0.5), got {self.false_alarm_rate!r}")
+
+    def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         order = np.random.default_rng(self.random_state).permutation(n)
         n_val = int(round(self.validation_fraction * n))
         if n_val == 0 or n - n_val < 2:
@@ -54,6 +57,8 @@ class ReconstructionDetector(OutlierMixin, BaseEstimator):
         -------
         self
         """
+        # Parameters first: a fit that fails on them must leave the detector unfitted.
+        self._check_params()
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         fit_rows, val_rows = self._split(len(X))
         self.scaler_ = StandardScaler(with_mean=self.scale, with_std=self.scale)

@@ -57,13 +57,16 @@ class PCADetector(ReconstructionDetector):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 
-    def _fit_model(self, Z: np.ndarray) -> None:
+    def _check_params(self) -> None:
+        super()._check_params()
         if (
             isinstance(self.n_components, bool)
             or not isinstance(self.n_components, (int, np.integer))
             or self.n_components < 1
         ):
             raise ValueError(f"n_components must be an integer >= 1, got {self.n_components!r}")
+
+    def _fit_model(self, Z: np.ndarray) -> None:
         k = min(self.n_components, Z.shape[1], Z.shape[0])
         self.pca_ = PCA(n_components=k, svd_solver="full").fit(Z)
 

@@ -123,3 +123,11 @@ def test_pca_detector_set_threshold_rejects_bad_quantile(data):
     det = PCADetector().fit(data.X_train)
     with pytest.raises(ValueError, match="quantile"):
         det.set_threshold(data.X_val, quantile=1.5)
+
+
+def test_pca_detector_failed_fit_leaves_it_unfitted(data):
+    det = PCADetector(n_components=0)
+    with pytest.raises(ValueError, match="n_components"):
+        det.fit(data.X_train)
+    with pytest.raises(NotFittedError):
+        det.anomaly_score(data.X_test)
