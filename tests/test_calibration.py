@@ -44,11 +44,13 @@ def test_calibration_separates_reference_from_mistakes(assignment):
 
 @pytest.mark.parametrize("assignment", CALIBRATED)
 def test_calibration_reproduces_on_two_seeds(assignment):
-    # The recorded figures are what the code measures now, not a stale table.
+    # The recorded figures are what the code measures now, not a stale table. The tolerance
+    # allows for float32 training on another CPU (a few rows of 4,000 flipping), not for a
+    # changed notebook, data generator or measurement, which move F1 far more.
     record = _record(assignment)
     seeds = record["seeds"][:2]
     fresh = calibration.calibrate(assignment, seeds)
     for old, new in zip(record["checks"], fresh["checks"]):
         for name, values in new["values"].items():
             for a, b in zip(old["values"][name][:2], values):
-                assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-9)
+                assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=0.01)
