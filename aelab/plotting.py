@@ -28,6 +28,15 @@ def _axes(ax: Axes | None, size=(6.4, 4.0)) -> Axes:
     return ax
 
 
+def _bin_edges(values: np.ndarray, bins: int, log: bool, ax: Axes) -> np.ndarray:
+    """Histogram bin edges over ``values``: logarithmic (and a log x axis) if ``log`` allows."""
+    positive = values[values > 0]
+    if log and positive.size:
+        ax.set_xscale("log")
+        return np.geomspace(positive.min(), values.max(), bins + 1)
+    return np.linspace(values.min(), values.max(), bins + 1)
+
+
 def plot_score_distributions(
     scores,
     y,
@@ -49,12 +58,7 @@ def plot_score_distributions(
     if y.shape != s.shape:
         raise ValueError(f"y must have shape {s.shape} like the scores, got {y.shape}")
     ax = _axes(ax)
-    positive = s[s > 0]
-    if log and positive.size:
-        edges = np.geomspace(positive.min(), s.max(), bins + 1)
-        ax.set_xscale("log")
-    else:
-        edges = np.linspace(s.min(), s.max(), bins + 1)
+    edges = _bin_edges(s, bins, log, ax)
     for label, colour, name in ((0, NORMAL_COLOUR, "normal"), (1, ANOMALY_COLOUR, "anomaly")):
         part = s[y == label]
         if part.size:
@@ -219,12 +223,7 @@ def plot_error_histograms(
         raise ValueError(f"at most {len(_LINE_STYLES)} thresholds, got {len(thresholds)}")
     every = np.concatenate(list(groups.values()))
     ax = _axes(ax)
-    positive = every[every > 0]
-    if log and positive.size:
-        edges = np.geomspace(positive.min(), every.max(), bins + 1)
-        ax.set_xscale("log")
-    else:
-        edges = np.linspace(every.min(), every.max(), bins + 1)
+    edges = _bin_edges(every, bins, log, ax)
     for (name, values), colour in zip(groups.items(), colours):
         weights = np.full(values.size, 1 / values.size)
         ax.hist(values, bins=edges, weights=weights, histtype="stepfilled", alpha=0.2, color=colour)
