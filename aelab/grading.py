@@ -155,17 +155,21 @@ def grader_data(seed: int, **kwargs) -> FactoryData:
     return make_factory(seed=seed, **kwargs)
 
 
-def flags_measurement(name: str, data: FactoryData, flags, budget: float = 0.01) -> Measurement:
-    """F1 of a student's boolean ``flags`` on ``data.X_test``, with diagnostics and hints."""
+def _as_flags(name: str, flags, n: int, rows: str = "row") -> np.ndarray:
+    """A student's flags as a boolean array of length ``n``, or a GradingError saying why not."""
     flags = np.asarray(flags)
-    if flags.shape != data.y_test.shape:
-        raise GradingError(
-            f"{name}: expected one flag per test row, shape {data.y_test.shape}, got {flags.shape}"
-        )
+    if flags.shape != (n,):
+        raise GradingError(f"{name}: expected one flag per {rows}, shape ({n},), got {flags.shape}")
     if flags.dtype != bool:
-        if not np.isin(flags, [0, 1]).all():
+        if flags.dtype.kind not in "biuf" or not np.isin(flags, [0, 1]).all():
             raise GradingError(f"{name}: flags must be True/False, got values like {flags[:3]}")
         flags = flags.astype(bool)
+    return flags
+
+
+def flags_measurement(name: str, data: FactoryData, flags, budget: float = 0.01) -> Measurement:
+    """F1 of a student's boolean ``flags`` on ``data.X_test``, with diagnostics and hints."""
+    flags = _as_flags(name, flags, len(data.y_test), rows="test row")
     report = detection_report(data.y_test, flags.astype(float), 0.5, data.kind_test)
     far = report.false_alarm_rate
     kinds = ", ".join(f"{k} {v:.0%}" for k, v in report.recall_by_kind.items())
@@ -200,10 +204,19 @@ def detector_f1(
     The detector is fitted on the grader's training rows, its threshold set on the grader's
     validation rows, and it flags the grader's test rows, none of which the notebook showed.
     """
-    data = grader_data(seed, **data_kwargs)
-    model = call_student(fit_detector, data.X_train, data.X_val, what="fit_detector")
-    flags = call_student(detect, model, data.X_test, what="detect")
-    return flags_measurement("F1 on grader-held test data", data, flags)
+    return _heldout_f1(fit_detector, detect, grader_data(seed, **data_kwargs))[0]
+
+
+def _heldout_f1(
+    fit_detector: Callable, detect: Callable, data: FactoryData, name: str = "", **fit_kwargs
+) -> tuple[Measurement, object]:
+    """Fit on ``data``'s training and validation rows, flag its test rows: F1 and the detector."""
+    detector = call_student(
+        fit_detector, data.X_train, data.X_val, **fit_kwargs, what="fit_detector"
+    )
+    flags = call_student(detect, detector, data.X_test, what="detect")
+    measurement = flags_measurement(name or "F1 on grader-held test data", data, flags)
+    return measurement, detector
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,9 +335,8 @@ def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Me
     the training randomness (initial weights, shuffling).
     """
     data = curved_grader_data(seed)
-    detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
-    flags = call_student(detect, detector, data.X_test, what="detect")
-    measurement = flags_measurement("F1 on grader-held test data (curved line)", data, flags)
+    name = "F1 on grader-held test data (curved line)"
+    measurement, detector = _heldout_f1(fit_detector, detect, data, name, seed=seed)
     hints = _training_hints(detector) or _linearity_hints(detector, data.X_train.shape[1])
     measurement.hints[:0] = hints
     return measurement
@@ -339,18 +351,6 @@ def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Me
 #: The line of assignment 03: a new line with few training rows, where a threshold taken on
 #: the training errors comes out far too low, and a validation log of 1,000 normal rows.
 THRESHOLD_DATA = {"n_train": 400, "n_val": 1000}
-
-
-def _as_flags(name: str, flags, n: int) -> np.ndarray:
-    """A student's flags as a boolean array of length ``n``, or a GradingError saying why not."""
-    flags = np.asarray(flags)
-    if flags.shape != (n,):
-        raise GradingError(f"{name}: expected one flag per row, shape ({n},), got {flags.shape}")
-    if flags.dtype != bool:
-        if flags.dtype.kind not in "biuf" or not np.isin(flags, [0, 1]).all():
-            raise GradingError(f"{name}: flags must be True/False, got values like {flags[:3]}")
-        flags = flags.astype(bool)
-    return flags
 
 
 def _flagged_share(detect: Callable, detector, X) -> float:
@@ -439,6 +439,4 @@ def budget_detector_f1(fit_detector: Callable, detect: Callable, *, seed: int) -
     anomalies); the same seed goes to the student's training.
     """
     data = grader_data(seed, **THRESHOLD_DATA)
-    detector = call_student(fit_detector, data.X_train, data.X_val, seed=seed, what="fit_detector")
-    flags = call_student(detect, detector, data.X_test, what="detect")
-    return flags_measurement("F1 on grader-held test data", data, flags)
+    return _heldout_f1(fit_detector, detect, data, seed=seed)[0]
