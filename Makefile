@@ -25,7 +25,7 @@ demo: $(STAMP)            ## the whole instructor loop on the sample class, then
 test: $(STAMP)            ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)       ## everything but the real nbgrader runs (about a minute)
+test-fast: $(STAMP)       ## everything but the real nbgrader runs (about 1.5 minutes)
 	$(BIN)/python -m pytest -m "not course"
 
 lint: $(STAMP)
