@@ -57,7 +57,7 @@ def _log(log: Log | None, course_dir: Path) -> Log:
 
 
 def _execute_timeout(course_dir: Path) -> int:
-    config = report._config(course_dir)
+    config = report.course_config(course_dir)
     return int(config.Execute.get("timeout", 120))
 
 

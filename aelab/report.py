@@ -22,6 +22,7 @@ __all__ = [
     "SampleSubmission",
     "Score",
     "check_sample_class",
+    "course_config",
     "gradebook_url",
     "open_gradebook",
     "read_scores",
@@ -70,14 +71,15 @@ class Score:
         return [name for name, (s, m) in self.cells.items() if s < m]
 
 
-def _config(course_dir: Path):
+def course_config(course_dir: Path = COURSE_DIR):
+    """The course's nbgrader configuration, read as nbgrader reads it."""
     # nbgrader reads nbgrader_config.py only from its working directory; read it the same way.
     return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
 
 
 def gradebook_url(course_dir: Path = COURSE_DIR) -> tuple[str, str]:
     """The course's ``(db_url, course_id)``, a relative SQLite path resolved against the course."""
-    config = _config(course_dir).CourseDirectory
+    config = course_config(course_dir).CourseDirectory
     root = (course_dir / config.get("root", ".")).resolve()
     url = config.get("db_url", f"sqlite:///{root}/gradebook.db")
     prefix = "sqlite:///"
