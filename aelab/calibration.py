@@ -27,7 +27,7 @@ import numpy as np
 
 from . import course, grading
 
-__all__ = ["CalibratedCheck", "calibrate", "load_checks", "main", "notebook_target"]
+__all__ = ["CalibratedCheck", "calibrate", "clears", "load_checks", "main", "notebook_target"]
 
 SEEDS = range(1000, 1020)
 
@@ -107,7 +107,8 @@ def _measure(check: CalibratedCheck, ns: dict, seed: int) -> float:
         return float("nan")  # the submission crashed on this seed: it scores nothing
 
 
-def _clears(value: float, target: float, higher: bool) -> bool:
+def clears(value: float, target: float, higher: bool) -> bool:
+    """Whether ``value`` meets ``target`` (at least it when ``higher``, else at most it)."""
     return bool(np.isfinite(value)) and (value >= target if higher else value <= target)
 
 
@@ -143,11 +144,11 @@ def problems(record: dict) -> list[str]:
     for check in record["checks"]:
         target, higher = check["target"], check["higher_is_better"]
         for seed, value in zip(record["seeds"], check["values"]["reference"]):
-            if not _clears(value, target, higher):
+            if not clears(value, target, higher):
                 found.append(f"{check['test']}: the reference misses {target} on seed {seed}")
         for name in check["expected_to_miss"]:
             for seed, value in zip(record["seeds"], check["values"][name]):
-                if _clears(value, target, higher):
+                if clears(value, target, higher):
                     found.append(
                         f"{check['test']}: mistake {name} reaches {value:.3f} on seed {seed}"
                     )
@@ -182,7 +183,7 @@ def table(record: dict, mistakes: list[course.Mistake]) -> str:
             "|---|---|---|---|---|---|",
             f"| reference | {_fmt(ref_worst)} | {_fmt(statistics.median(ref))} | "
             f"{_fmt(max(ref) if check['higher_is_better'] else min(ref))} | "
-            f"{sum(_clears(v, check['target'], check['higher_is_better']) for v in ref)}"
+            f"{sum(clears(v, check['target'], check['higher_is_better']) for v in ref)}"
             f"/{len(seeds)} | |",
         ]
         for name, values in check["values"].items():
@@ -191,13 +192,13 @@ def table(record: dict, mistakes: list[course.Mistake]) -> str:
             finite = [v for v in values if np.isfinite(v)] or [float("nan")]
             best = max(finite) if check["higher_is_better"] else min(finite)
             lo = min(finite) if check["higher_is_better"] else max(finite)
-            clears = sum(_clears(v, check["target"], check["higher_is_better"]) for v in values)
+            n_clear = sum(clears(v, check["target"], check["higher_is_better"]) for v in values)
             caught = (
                 "yes (catalogue)" if name in check["expected_to_miss"] else "no, caught elsewhere"
             )
             lines.append(
                 f"| mistake `{name}`: {summaries.get(name, '')} | {_fmt(lo)} | "
-                f"{_fmt(statistics.median(finite))} | {_fmt(best)} | {clears}/{len(seeds)} | "
+                f"{_fmt(statistics.median(finite))} | {_fmt(best)} | {n_clear}/{len(seeds)} | "
                 f"{caught} |"
             )
         margin = (
@@ -206,6 +207,13 @@ def table(record: dict, mistakes: list[course.Mistake]) -> str:
             else check["target"] - ref_worst
         )
         lines += ["", f"Margin of the reference's worst seed over the target: {margin:.3f}.", ""]
+    for m in mistakes:
+        if m.unstable:
+            lines += [
+                f"Mistake `{m.name}` trains chaotically ({m.unstable}): its figures reproduce "
+                "exactly only on the CPU that measured them; its verdict reproduces everywhere.",
+                "",
+            ]
     bad = problems(record)
     lines.append(
         "**Verdict:** "

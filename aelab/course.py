@@ -45,6 +45,9 @@ class Mistake:
     old: str
     new: str
     caught_by: tuple[str, ...]
+    #: Why the measurements of this mistake are chaotic (empty when they are not): their
+    #: verdict reproduces on every CPU, their exact values only on the CPU that measured them.
+    unstable: str = ""
 
 
 def assignments(course_dir: Path = COURSE_DIR) -> list[str]:
@@ -92,6 +95,7 @@ def load_mistakes(assignment: str, course_dir: Path = COURSE_DIR) -> list[Mistak
             old=m["old"],
             new=m["new"],
             caught_by=tuple(m["caught_by"]),
+            unstable=m.get("unstable", ""),
         )
         for m in entries
     ]

@@ -46,11 +46,18 @@ def test_calibration_separates_reference_from_mistakes(assignment):
 def test_calibration_reproduces_on_two_seeds(assignment):
     # The recorded figures are what the code measures now, not a stale table. The tolerance
     # allows for float32 training on another CPU (a few rows of 4,000 flipping), not for a
-    # changed notebook, data generator or measurement, which move F1 far more.
+    # changed notebook, data generator or measurement, which move F1 far more. A mistake the
+    # catalogue marks `unstable` trains chaotically, so on another CPU only its verdict (which
+    # side of the target each seed lands on) can reproduce, and that is what is checked for it.
     record = _record(assignment)
+    unstable = {m.name for m in course.load_mistakes(assignment) if m.unstable}
     seeds = record["seeds"][:2]
     fresh = calibration.calibrate(assignment, seeds)
     for old, new in zip(record["checks"], fresh["checks"]):
+        target, higher = old["target"], old["higher_is_better"]
         for name, values in new["values"].items():
             for a, b in zip(old["values"][name][:2], values):
-                assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=0.01)
+                clears = calibration.clears(a, target, higher)
+                assert clears == calibration.clears(b, target, higher), (name, a, b)
+                if name not in unstable:
+                    assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=0.01)
