@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 from tqdm import tqdm
 
 from ._base import ReconstructionDetector
+from ._training import FlatAdam, squared_error_step, torch_threads
 
 __all__ = ["AutoencoderDetector", "DenseAutoencoder"]
 
@@ -49,58 +48,6 @@ def _dense_layers(widths: list[int], dropout: float) -> list[nn.Module]:
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return layers
-
-
-class _FlatAdam:
-    """Adam, as ``torch.optim.Adam`` computes it, over all parameters as one flat tensor.
-
-    For a network this small, ``torch.optim.Adam`` (even ``fused=True``) spends more time on
-    per-step bookkeeping than on arithmetic, and the first optimizer a process creates imports
-    ``torch._dynamo`` (2-4 s here). Here every parameter and its gradient are views of
-    one buffer, so a step is six tensor operations. ``release`` gives the parameters their own
-    storage back.
-    """
-
-    def __init__(self, params, lr: float, weight_decay: float = 0.0):
-        self.params = list(params)
-        self.lr, self.weight_decay = lr, weight_decay
-        self.beta1, self.beta2, self.eps = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults
-        with torch.no_grad():
-            self.flat = torch.cat([p.reshape(-1) for p in self.params])
-        self.grad = torch.zeros_like(self.flat)
-        self.m, self.v, self.t = torch.zeros_like(self.flat), torch.zeros_like(self.flat), 0
-        offset = 0
-        for p in self.params:
-            p.data = self.flat[offset : offset + p.numel()].view_as(p)
-            p.grad = self.grad[offset : offset + p.numel()].view_as(p)  # backward adds in place
-            offset += p.numel()
-
-    @torch.no_grad()
-    def step(self) -> None:
-        """Update the parameters from the accumulated gradients, then zero the gradients."""
-        self.t += 1
-        g = self.grad.add(self.flat, alpha=self.weight_decay) if self.weight_decay else self.grad
-        self.m.lerp_(g, 1 - self.beta1)
-        self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
-        denom = self.v.sqrt().div_(math.sqrt(1 - self.beta2**self.t)).add_(self.eps)
-        self.flat.addcdiv_(self.m, denom, value=-self.lr / (1 - self.beta1**self.t))
-        self.grad.zero_()
-
-    def release(self) -> None:
-        for p in self.params:
-            p.data, p.grad = p.data.clone(), None
-
-
-@contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Run torch with ``n_threads`` intra-op threads, restoring the previous count after."""
-    previous = torch.get_num_threads()
-    if n_threads is not None:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _is_int(value, minimum: int) -> bool:
@@ -219,26 +166,25 @@ class AutoencoderDetector(ReconstructionDetector):
         seed = int(np.random.default_rng(self.random_state).integers(2**63))
         X = torch.from_numpy(Z.astype(np.float32))
         n, batch_size = len(X), self.batch_size
-        shuffler = torch.Generator().manual_seed(seed)
+        # Shuffles and dropout masks come from this generator; the initial weights from torch's
+        # global one, seeded inside a fork so that its state outside is left as it was.
+        generator = torch.Generator().manual_seed(seed)
         losses = []
-        # Initial weights and dropout masks come from torch's global generator, so seed it
-        # inside a fork: its state outside is restored when the block ends.
-        with _torch_threads(self.n_threads), torch.random.fork_rng(devices=[]):
-            torch.default_generator.manual_seed(seed)
-            model = DenseAutoencoder(X.shape[1], tuple(self.hidden_sizes), self.dropout)
-            model.train()
-            optimizer = _FlatAdam(model.parameters(), self.learning_rate, self.weight_decay)
+        with torch_threads(self.n_threads):
+            with torch.random.fork_rng(devices=[]):
+                torch.default_generator.manual_seed(seed)
+                model = DenseAutoencoder(X.shape[1], tuple(self.hidden_sizes), self.dropout)
+            layers = [*model.encoder, *model.decoder]
+            optimizer = FlatAdam(model.parameters(), self.learning_rate, self.weight_decay)
             bar = tqdm(range(self.epochs), desc="training", unit="epoch", disable=not self.verbose)
             for _ in bar:
-                shuffled = X[torch.randperm(n, generator=shuffler)]
+                shuffled = X[torch.randperm(n, generator=generator)]
                 total = torch.zeros(())
                 for start in range(0, n, batch_size):
                     batch = shuffled[start : start + batch_size]
-                    loss = F.mse_loss(model(batch), batch)
-                    loss.backward()
+                    total.add_(squared_error_step(layers, batch, batch.numel(), generator))
                     optimizer.step()
-                    total.add_(loss.detach(), alpha=len(batch))
-                losses.append(total.item() / n)
+                losses.append(total.item() / X.numel())
                 bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
             optimizer.release()
         self.model_, self.loss_curve_ = model.eval(), losses
@@ -254,7 +200,7 @@ class AutoencoderDetector(ReconstructionDetector):
         out = np.empty(len(Z) if errors else Z.shape, dtype=np.float64)
         # Row means as a product with a vector of 1/n: faster than .mean(dim=1) on few columns.
         row_mean = torch.full((Z.shape[1],), 1.0 / Z.shape[1])
-        with _torch_threads(self.n_threads), torch.inference_mode():
+        with torch_threads(self.n_threads), torch.inference_mode():
             for start in range(0, len(Z), _SCORING_CHUNK):
                 rows = slice(start, start + _SCORING_CHUNK)
                 batch = torch.tensor(Z[rows])  # a copy: Z may be read-only

@@ -9,8 +9,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import aelab._autoencoder as ae_module
-from aelab import AutoencoderDetector, PCADetector, ReconstructionDetector, load_detector
-from aelab._autoencoder import DenseAutoencoder, _FlatAdam
+from aelab import AutoencoderDetector, PCADetector, ReconstructionDetector, _training, load_detector
+from aelab._autoencoder import DenseAutoencoder
+from aelab._training import FlatAdam, squared_error_step
 from aelab.data import make_factory
 
 TINY = {"hidden_sizes": (4, 2), "epochs": 2}
@@ -50,7 +51,7 @@ def test_flat_adam_matches_torch_adam():
     X = torch.randn(64, 6, generator=gen)
     ours = DenseAutoencoder(6, (4, 2))
     theirs = copy.deepcopy(ours)
-    flat = _FlatAdam(ours.parameters(), lr=1e-2, weight_decay=1e-3)
+    flat = FlatAdam(ours.parameters(), lr=1e-2, weight_decay=1e-3)
     adam = torch.optim.Adam(theirs.parameters(), lr=1e-2, weight_decay=1e-3)
     for _ in range(20):
         torch.nn.functional.mse_loss(ours(X), X).backward()
@@ -62,6 +63,50 @@ def test_flat_adam_matches_torch_adam():
     for p, q in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
         assert p.grad is None and p.untyped_storage().nbytes() == p.numel() * 4
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+def test_hand_written_backward_matches_autograd(dropout, monkeypatch):
+    # Independent facts: torch's autograd on the same network, batch and dropout masks.
+    masks = []
+    draw = _training.dropout_mask
+    monkeypatch.setattr(_training, "dropout_mask", lambda *a: masks.append(draw(*a)) or masks[-1])
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(37, 9, generator=gen)
+    net = DenseAutoencoder(9, (7, 5, 3), dropout=dropout)
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 99.0)  # written, not added to
+    sse = squared_error_step([*net.encoder, *net.decoder], x, x.numel(), gen)
+    ours = [p.grad.clone() for p in net.parameters()]
+
+    replay = iter(masks)
+
+    def apply(layers, a):
+        for layer in layers:
+            a = a * next(replay) if isinstance(layer, torch.nn.Dropout) else layer(a)
+        return a
+
+    net.zero_grad()
+    out = apply(net.decoder, apply(net.encoder, x))
+    loss = torch.nn.functional.mse_loss(out, x)
+    loss.backward()
+    assert len(masks) == (4 if dropout else 0)
+    torch.testing.assert_close(sse / x.numel(), loss.detach())
+    for mine, theirs in zip(ours, (p.grad for p in net.parameters())):
+        torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-7)
+
+
+def test_dropout_mask_zeroes_about_p_and_keeps_the_mean():
+    mask = _training.dropout_mask(torch.ones(200, 100), 0.3, torch.Generator().manual_seed(0))
+    assert mask.unique().tolist() == pytest.approx([0.0, 1 / 0.7])
+    assert (mask == 0).float().mean().item() == pytest.approx(0.3, abs=0.01)
+    assert mask.mean().item() == pytest.approx(1.0, abs=0.02)
+
+
+def test_hand_written_backward_rejects_other_layers():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Tanh())
+    with pytest.raises(TypeError, match="Tanh"):
+        squared_error_step(list(net), torch.zeros(2, 3), 6, torch.Generator())
 
 
 def _held_out_error_ratio(data, hidden_sizes, k, epochs):
@@ -146,25 +191,30 @@ def test_autoencoder_same_seed_same_scores_other_seed_other_scores(data):
 
 def test_autoencoder_restores_the_thread_count(data, monkeypatch):
     seen = []
-    forward = DenseAutoencoder.forward
+    forward, step = DenseAutoencoder.forward, ae_module.squared_error_step
 
     def spy(self, x):
-        seen.append(torch.get_num_threads())
+        seen.append(("score", torch.get_num_threads()))
         return forward(self, x)
 
+    def step_spy(*args):
+        seen.append(("train", torch.get_num_threads()))
+        return step(*args)
+
     monkeypatch.setattr(DenseAutoencoder, "forward", spy)
+    monkeypatch.setattr(ae_module, "squared_error_step", step_spy)
     previous = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
         det = AutoencoderDetector(**TINY, n_threads=1).fit(data.X_train)
         det.score_samples(data.X_test)
         assert torch.get_num_threads() == 2
-        assert set(seen) == {1}
+        assert set(seen) == {("train", 1), ("score", 1)}
 
-        def broken(self, x):
+        def broken(*args):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(DenseAutoencoder, "forward", broken)
+        monkeypatch.setattr(ae_module, "squared_error_step", broken)
         with pytest.raises(RuntimeError, match="boom"):
             AutoencoderDetector(**TINY, n_threads=1).fit(data.X_train)
         assert torch.get_num_threads() == 2
@@ -180,14 +230,21 @@ def test_autoencoder_model_is_in_eval_mode_after_fit(data):
 
 
 def test_autoencoder_trains_on_every_row_including_a_short_last_batch(monkeypatch):
-    sizes = []
-    forward = DenseAutoencoder.forward
+    batches = []
+    step = ae_module.squared_error_step
     monkeypatch.setattr(
-        DenseAutoencoder, "forward", lambda self, x: sizes.append(len(x)) or forward(self, x)
+        ae_module,
+        "squared_error_step",
+        lambda layers, x, *a: batches.append(x) or step(layers, x, *a),
     )
     X = np.random.default_rng(0).normal(size=(10, 3))
     det = AutoencoderDetector((2,), epochs=2, batch_size=4, validation_fraction=0.0).fit(X)
-    assert sizes[:6] == [4, 4, 2, 4, 4, 2]  # then one forward pass for the threshold
+    assert [len(b) for b in batches] == [4, 4, 2, 4, 4, 2]
+    scaled = det.scaler_.transform(X).astype(np.float32)
+    for epoch in (batches[:3], batches[3:]):  # every row once per epoch, in a fresh order
+        seen = torch.cat(epoch).numpy()
+        np.testing.assert_array_equal(np.sort(seen[:, 0]), np.sort(scaled[:, 0]))
+    assert not torch.equal(torch.cat(batches[:3]), torch.cat(batches[3:]))
     assert len(det.loss_curve_) == 2
 
 
