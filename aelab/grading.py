@@ -25,9 +25,11 @@ __all__ = [
     "Measurement",
     "THRESHOLD_DATA",
     "autoencoder_f1",
+    "autoencoder_measurement",
     "budget_detector_f1",
     "call_student",
     "check_close",
+    "check_percentile_threshold",
     "check_raises",
     "curved_grader_data",
     "detector_false_alarms",
@@ -109,12 +111,27 @@ def call_student(func: Callable, *args, what: str | None = None, **kwargs):
 
 
 def check_close(
-    name: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-12, hint: str = ""
+    name: str,
+    got,
+    expected,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-12,
+    hint: str = "",
+    known: dict[str, object] | None = None,
 ) -> None:
     """Check that a student's array or number equals an independently computed one.
 
     ``rtol`` and ``atol`` are as in :func:`numpy.allclose`; raise ``atol`` for values near zero
     that come out of a different order of floating-point operations (trained weights, say).
+    ``known`` maps the explanation of a known mistake to the value that mistake produces: a
+    result equal to one of them (within the same tolerances) is explained by it instead of
+    ``hint``.
+
+    Examples
+    --------
+    >>> check_close("np.std([1, 3])", np.std([1.0, 3.0]), 1.0, known={"ddof=1": 2**0.5})
+    PASS  np.std([1, 3])
     """
     try:
         got_arr = np.asarray(got, dtype=np.float64)
@@ -128,8 +145,58 @@ def check_close(
     if not np.allclose(got_arr, expected, rtol=rtol, atol=atol):
         where = np.argmax(np.abs(got_arr - expected)) if got_arr.ndim else 0
         g, e = got_arr.reshape(-1)[where], expected.reshape(-1)[where]
+        for why, value in (known or {}).items():
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape == got_arr.shape and np.allclose(got_arr, value, rtol=rtol, atol=atol):
+                hint = why
+                break
         raise GradingError(f"{name}: expected {e:.6g}, got {g:.6g}. {hint}".strip())
     print(f"PASS  {name}")
+
+
+def check_percentile_threshold(
+    name: str, threshold, val_errors, train_errors, *, q: float = 99.0, n_features: int
+) -> None:
+    """Check that a student's ``threshold`` is the ``q``-th percentile of ``val_errors``.
+
+    ``val_errors`` and ``train_errors`` are mean squared errors per row of the student's own
+    model, computed by the test on validation and training rows. On a miss, the message says
+    which mistake the value matches: the percentile of the training errors, errors summed over
+    the ``n_features`` sensors instead of averaged, or a threshold in the low tail.
+    """
+    val_errors = np.asarray(val_errors, dtype=np.float64)
+    expected = float(np.percentile(val_errors, q))
+    try:
+        got = float(threshold)
+    except (TypeError, ValueError):
+        raise GradingError(f"{name}: expected a number, got {type(threshold).__name__}") from None
+    if np.isclose(got, expected, rtol=1e-5, atol=0):
+        print(f"PASS  {name}")
+        return
+    above = float(np.mean(val_errors > got))
+    if np.isclose(got, np.percentile(train_errors, q), rtol=1e-5, atol=0):
+        cause = (
+            f"It is the {q:g}th percentile of the training errors. The model was fitted to "
+            "X_train and reconstructs it better than new rows: take the percentile of the "
+            "errors on X_val, the held-out normal rows."
+        )
+    elif np.isclose(got, n_features * expected, rtol=1e-4, atol=0):
+        cause = (
+            f"It is {n_features} times too large, one factor per sensor: are the squared "
+            "differences summed over the sensors instead of averaged?"
+        )
+    elif above > 0.5:
+        cause = (
+            f"{above:.0%} of the validation rows lie above it, where {100 - q:g} % should: is "
+            f"the percentile the high one ({q:g}, not {100 - q:g}), given as a percentage "
+            f"({q:g}, not {q / 100:g})?"
+        )
+    else:
+        cause = (
+            f"{above:.1%} of the validation rows lie above it, where {100 - q:g} % should: take "
+            f"the {q:g}th percentile of the errors on X_val."
+        )
+    raise GradingError(f"{name}: expected {expected:.6g}, got {got:.6g}. {cause}")
 
 
 def check_raises(name: str, func: Callable, *args, error=ValueError) -> None:
@@ -179,7 +246,13 @@ def flags_measurement(name: str, data: FactoryData, flags, budget: float = 0.01)
         f"anomalies caught by kind: {kinds}",
     ]
     hints = []
-    if far > 3 * budget:
+    if far > 0.5:
+        hints.append(
+            f"your detector flags {far:.0%} of normal rows: does detect flag the rows whose "
+            "error is *above* the threshold, and is the threshold in the high tail of the "
+            "validation errors?"
+        )
+    elif far > 3 * budget:
         hints.append(
             f"your detector flags {far:.0%} of normal rows: the threshold is too low. Was it "
             "taken on training errors, or on the wrong tail of the percentile?"
@@ -204,19 +277,20 @@ def detector_f1(
     The detector is fitted on the grader's training rows, its threshold set on the grader's
     validation rows, and it flags the grader's test rows, none of which the notebook showed.
     """
-    return _heldout_f1(fit_detector, detect, grader_data(seed, **data_kwargs))[0]
+    data = grader_data(seed, **data_kwargs)
+    _, flags = _fit_and_flag(fit_detector, detect, data)
+    return flags_measurement("F1 on grader-held test data", data, flags)
 
 
-def _heldout_f1(
-    fit_detector: Callable, detect: Callable, data: FactoryData, name: str = "", **fit_kwargs
-) -> tuple[Measurement, object]:
-    """Fit on ``data``'s training and validation rows, flag its test rows: F1 and the detector."""
+def _fit_and_flag(
+    fit_detector: Callable, detect: Callable, data: FactoryData, **fit_kwargs
+) -> tuple[object, object]:
+    """The student's detector fitted on ``data``'s training and validation rows, and its
+    flags on ``data``'s test rows."""
     detector = call_student(
         fit_detector, data.X_train, data.X_val, **fit_kwargs, what="fit_detector"
     )
-    flags = call_student(detect, detector, data.X_test, what="detect")
-    measurement = flags_measurement(name or "F1 on grader-held test data", data, flags)
-    return measurement, detector
+    return detector, call_student(detect, detector, data.X_test, what="detect")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,10 +367,11 @@ def _training_hints(detector) -> list[str]:
     if not np.all(np.isfinite(losses)):
         return ["the training loss became NaN or infinite: is the learning rate too high?"]
     if losses[-1] > 0.5 * losses[0]:
+        what = "rose" if losses[-1] > losses[0] else "hardly fell"
         return [
-            f"training hardly lowered the loss (first epoch {losses[0]:.3g}, last "
-            f"{losses[-1]:.3g}): does the loop call optimizer.zero_grad() before every "
-            "loss.backward(), and optimizer.step() after it?"
+            f"the training loss {what} (first epoch {losses[0]:.3g}, last {losses[-1]:.3g}): "
+            "does the loop call optimizer.zero_grad() before every loss.backward(), and "
+            "optimizer.step() after it?"
         ]
     return []
 
@@ -327,6 +402,19 @@ def _linearity_hints(detector, n_features: int) -> list[str]:
     ]
 
 
+def autoencoder_measurement(name: str, data: FactoryData, detector, flags) -> Measurement:
+    """F1 of an autoencoder detector's ``flags`` on ``data.X_test`` (see :func:`flags_measurement`).
+
+    The likeliest causes of a miss come first from the detector itself: its training losses
+    (``detector["losses"]``: a loss that does not fall) and its network (``detector["model"]``:
+    a network with no activation, which learns no more than PCA).
+    """
+    measurement = flags_measurement(name, data, flags)
+    hints = _training_hints(detector) or _linearity_hints(detector, data.X_train.shape[1])
+    measurement.hints[:0] = hints
+    return measurement
+
+
 def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Measurement:
     """F1 of ``fit_detector(X_train, X_val, seed=seed)`` + ``detect(detector, X)`` on grader data.
 
@@ -335,11 +423,9 @@ def autoencoder_f1(fit_detector: Callable, detect: Callable, *, seed: int) -> Me
     the training randomness (initial weights, shuffling).
     """
     data = curved_grader_data(seed)
+    detector, flags = _fit_and_flag(fit_detector, detect, data, seed=seed)
     name = "F1 on grader-held test data (curved line)"
-    measurement, detector = _heldout_f1(fit_detector, detect, data, name, seed=seed)
-    hints = _training_hints(detector) or _linearity_hints(detector, data.X_train.shape[1])
-    measurement.hints[:0] = hints
-    return measurement
+    return autoencoder_measurement(name, data, detector, flags)
 
 
 # --- assignment 03 ---
@@ -439,4 +525,5 @@ def budget_detector_f1(fit_detector: Callable, detect: Callable, *, seed: int) -
     anomalies); the same seed goes to the student's training.
     """
     data = grader_data(seed, **THRESHOLD_DATA)
-    return _heldout_f1(fit_detector, detect, data, seed=seed)[0]
+    _, flags = _fit_and_flag(fit_detector, detect, data, seed=seed)
+    return flags_measurement("F1 on grader-held test data", data, flags)

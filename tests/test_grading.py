@@ -58,6 +58,16 @@ def test_check_close_messages():
         grading.check_close("type", {"a": 1}, 1.0)
 
 
+def test_check_close_names_a_known_mistake():
+    known = {"sample std (ddof=1)": np.std([1.0, 3.0], ddof=1), "variance": 1.0}
+    with pytest.raises(GradingError, match=r"expected 1, got 1.41421. sample std \(ddof=1\)$"):
+        grading.check_close("std", np.std([1.0, 3.0], ddof=1), 1.0, hint="h", known=known)
+    with pytest.raises(GradingError, match=r"expected 1, got 3. h$"):
+        grading.check_close("std", 3.0, 1.0, hint="h", known=known)
+    with pytest.raises(GradingError, match="h$"):  # a known value of another shape never matches
+        grading.check_close("std", [3.0, 3.0], [1.0, 1.0], hint="h", known={"k": 3.0})
+
+
 def test_check_raises():
     def raises(x):
         raise ValueError("bad")
@@ -83,9 +93,19 @@ def test_detector_f1_of_an_independent_reference_clears_the_01_target():
     assert m.value > 0.7
 
 
-def test_detector_f1_blames_a_low_threshold_when_everything_is_flagged():
+def test_detector_f1_asks_about_the_comparison_when_everything_is_flagged():
     m = grading.detector_f1(_fit, lambda det, X: np.ones(len(X), dtype=bool), seed=1013)
     assert m.value < 0.2
+    assert "flags 100% of normal rows" in m.hints[0] and "*above* the threshold" in m.hints[0]
+
+
+def test_detector_f1_blames_a_low_threshold_when_too_much_is_flagged():
+    def fit_low(X_train, X_val):
+        return (
+            PCADetector(3, validation_fraction=0.0).fit(X_train).set_threshold(X_val, quantile=0.9)
+        )
+
+    m = grading.detector_f1(fit_low, _detect, seed=1013)
     assert "threshold is too low" in m.hints[0]
 
 
@@ -106,3 +126,42 @@ def test_flags_measurement_rejects_wrong_shape_and_values():
         grading.flags_measurement("F1", data, np.zeros(5, dtype=bool))
     with pytest.raises(GradingError, match="True/False"):
         grading.flags_measurement("F1", data, np.full(100, 0.3))
+
+
+# Mean squared errors of 2,000 validation rows and 400 training rows of 20 sensors.
+_VAL = np.random.default_rng(7).gamma(3.0, 0.02, size=2000)
+_TRAIN = np.random.default_rng(8).gamma(3.0, 0.015, size=400)
+
+
+def _threshold_message(threshold) -> str:
+    with pytest.raises(GradingError) as err:
+        grading.check_percentile_threshold("t", threshold, _VAL, _TRAIN, q=99, n_features=20)
+    return str(err.value)
+
+
+def test_check_percentile_threshold_passes_the_validation_percentile(capsys):
+    grading.check_percentile_threshold(
+        "t", np.percentile(_VAL, 99), _VAL, _TRAIN, q=99, n_features=20
+    )
+    assert capsys.readouterr().out == "PASS  t\n"
+
+
+@pytest.mark.parametrize(
+    ("threshold", "cause"),
+    [
+        (np.percentile(_TRAIN, 99), "99th percentile of the training errors"),
+        (20 * np.percentile(_VAL, 99), "20 times too large"),
+        (np.percentile(_VAL, 1), "lie above it, where 1 % should: is the percentile the high one"),
+        (np.percentile(_VAL, 0.99), "(99, not 0.99)"),
+        (np.percentile(_VAL, 95), "5.0% of the validation rows lie above it"),
+    ],
+    ids=["on-train", "summed", "low-tail", "fraction", "other"],
+)
+def test_check_percentile_threshold_names_the_mistake_it_matches(threshold, cause):
+    text = _threshold_message(threshold)
+    assert text.startswith(f"t: expected {np.percentile(_VAL, 99):.6g}, got {threshold:.6g}.")
+    assert cause in text
+
+
+def test_check_percentile_threshold_rejects_a_non_number():
+    assert "expected a number, got str" in _threshold_message("high")

@@ -78,6 +78,16 @@ def test_autoencoder_f1_blames_the_loop_when_the_loss_does_not_fall():
     assert "zero_grad" in m.hints[0]
 
 
+def test_autoencoder_measurement_says_when_the_loss_rose():
+    # What the visible test of notebook 02 calls on the student's own fitted detector.
+    data = grading.curved_grader_data(1000, n_train=50, n_val=50, n_test=100)
+    flags = np.zeros(100, bool)
+    rose = grading.autoencoder_measurement("F1", data, {"losses": [0.99, 21.7]}, flags)
+    assert rose.hints[0].startswith("the training loss rose (first epoch 0.99, last 21.7)")
+    fell = grading.autoencoder_measurement("F1", data, {"losses": [1.0, 0.1]}, flags)
+    assert "training loss" not in fell.hints[0]
+
+
 def test_autoencoder_f1_reports_a_nan_loss():
     def fit_detector(X_train, X_val, seed):
         return {"losses": [1.0, float("nan")]}
