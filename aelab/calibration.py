@@ -210,8 +210,8 @@ def table(record: dict, mistakes: list[course.Mistake]) -> str:
     for m in mistakes:
         if m.unstable:
             lines += [
-                f"Mistake `{m.name}` trains chaotically ({m.unstable}): its figures reproduce "
-                "exactly only on the CPU that measured them; its verdict reproduces everywhere.",
+                f"Mistake `{m.name}` trains chaotically: {m.unstable}. Its figures reproduce "
+                "exactly only on the CPU that measured them, its verdict everywhere.",
                 "",
             ]
     bad = problems(record)
