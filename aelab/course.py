@@ -45,6 +45,9 @@ class Mistake:
     old: str
     new: str
     caught_by: tuple[str, ...]
+    #: A phrase the error output of one of the ``caught_by`` cells must contain: the likeliest
+    #: cause, in the words the student reads.
+    feedback: str = ""
     #: Why the measurements of this mistake are chaotic (empty when they are not): their
     #: verdict reproduces on every CPU, their exact values only on the CPU that measured them.
     unstable: str = ""
@@ -95,6 +98,7 @@ def load_mistakes(assignment: str, course_dir: Path = COURSE_DIR) -> list[Mistak
             old=m["old"],
             new=m["new"],
             caught_by=tuple(m["caught_by"]),
+            feedback=m.get("feedback", ""),
             unstable=m.get("unstable", ""),
         )
         for m in entries

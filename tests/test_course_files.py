@@ -55,6 +55,7 @@ def test_catalogue_mistakes_apply_once_and_name_real_cells(assignment):
         assert edited != reference
         assert mistake.caught_by and set(mistake.caught_by) <= tests, mistake.name
         assert re.fullmatch(r"[a-z0-9-]+", mistake.name), "names become student ids"
+        assert len(mistake.feedback) >= 10, f"{mistake.name}: say what its feedback must name"
 
 
 def test_reference_source_drops_only_the_markers():

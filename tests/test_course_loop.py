@@ -144,6 +144,26 @@ def test_feedback_shows_why_a_test_failed(real, assignment, mistake):
 
 
 @pytest.mark.course
+@pytest.mark.parametrize(("assignment", "mistake"), MISTAKES, ids=[m.name for _, m in MISTAKES])
+def test_feedback_names_the_likeliest_cause(real, assignment, mistake):
+    # Not the feedback page, which shows the test code (hints included) to the student: the
+    # error a caught_by cell raised for this submission must name the cause.
+    course_dir, student = real[2], f"mistake-{mistake.name}"
+    name = course.master_path(assignment, course_dir).stem
+    graded = course.read_notebook(
+        course_dir / "autograded" / student / assignment / f"{name}.ipynb"
+    )
+    said = [
+        " ".join(o.evalue.split())
+        for c in graded.cells
+        if course.grade_id(c) in mistake.caught_by
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert any(mistake.feedback in text for text in said), said
+
+
+@pytest.mark.course
 def test_feedback_and_csv_cover_every_student(real):
     course_dir = real[2]
     grades = _grades(course_dir)
