@@ -9,6 +9,7 @@ measured, what was expected and the likeliest cause. The same measurement functi
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +42,20 @@ __all__ = [
 
 
 class GradingError(AssertionError):
-    """A check failed; the message is written for the student."""
+    """A check failed; the message is written for the student.
+
+    Long lines are wrapped at 90 characters (continuations indented), so that the message reads
+    without scrolling in a notebook and on the feedback page.
+    """
+
+    def __init__(self, message: str = ""):
+        lines = []
+        for line in str(message).splitlines() or [""]:
+            indent = " " * (len(line) - len(line.lstrip()))
+            lines += textwrap.wrap(
+                line, 90, subsequent_indent=indent + "    ", break_on_hyphens=False
+            ) or [line]
+        super().__init__("\n".join(lines))
 
 
 @dataclass

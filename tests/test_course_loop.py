@@ -164,6 +164,35 @@ def test_feedback_names_the_likeliest_cause(real, assignment, mistake):
 
 
 @pytest.mark.course
+@pytest.mark.parametrize("assignment", course.assignments())
+def test_feedback_shows_hidden_results_but_not_hidden_code(real, assignment):
+    course_dir = real[2]
+    master = course.read_notebook(course.master_path(assignment, course_dir))
+    name = course.master_path(assignment, course_dir).stem
+    parts = [cell.source.partition("### BEGIN HIDDEN TESTS") for cell in master.cells]
+    shown_anyway = _compact(" ".join(before for before, _, _ in parts))  # visible code and prose
+    hidden = [
+        _compact(line)
+        for _, _, after in parts
+        for line in after.splitlines()
+        if len(line.strip()) > 25 and _compact(line) not in shown_anyway
+    ]
+    assert len(hidden) > 5
+    for student in ("reference", f"mistake-{course.load_mistakes(assignment)[0].name}"):
+        page = (course_dir / "feedback" / student / assignment / f"{name}.html").read_text()
+        shown = _compact(re.sub(r"<[^>]+>", "", page))
+        assert "BEGINHIDDENTESTS" not in shown
+        assert _compact("hidden tests: their results are below") in shown
+        assert [line for line in hidden if line in shown] == [], student
+        assert "PASS" in shown  # the results of the checks are still there
+
+
+def _compact(text: str) -> str:
+    """``text`` with entities decoded and all whitespace removed (code is split into spans)."""
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+@pytest.mark.course
 def test_feedback_and_csv_cover_every_student(real):
     course_dir = real[2]
     grades = _grades(course_dir)

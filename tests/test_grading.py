@@ -23,6 +23,15 @@ def test_require_fails_with_measured_expected_and_cause():
     assert "Also check: check q" in text
 
 
+def test_grading_error_wraps_long_lines_and_keeps_every_word():
+    words = " ".join(f"word{i}" for i in range(60))
+    text = str(GradingError(f"title\n  {words}"))
+    lines = text.splitlines()
+    assert lines[0] == "title" and all(len(line) <= 90 for line in lines)
+    assert all(line.startswith("      ") for line in lines[2:])  # continuations indented
+    assert " ".join(text.split()) == f"title {words}"
+
+
 def test_require_nan_never_passes():
     with pytest.raises(GradingError):
         grading.require(Measurement("F1", float("nan")), at_least=0.0)
@@ -136,7 +145,7 @@ _TRAIN = np.random.default_rng(8).gamma(3.0, 0.015, size=400)
 def _threshold_message(threshold) -> str:
     with pytest.raises(GradingError) as err:
         grading.check_percentile_threshold("t", threshold, _VAL, _TRAIN, q=99, n_features=20)
-    return str(err.value)
+    return " ".join(str(err.value).split())  # as read: line breaks of the wrapping ignored
 
 
 def test_check_percentile_threshold_passes_the_validation_percentile(capsys):
