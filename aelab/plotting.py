@@ -66,6 +66,7 @@ def plot_score_distributions(
                 part,
                 bins=edges,
                 weights=np.full(part.size, 1 / part.size),
+                histtype="stepfilled",  # one polygon per class, not a patch per bin: same picture
                 alpha=0.6,
                 color=colour,
                 label=f"{name} ({part.size} rows)",

@@ -27,8 +27,10 @@ def test_score_distributions_shares_per_class_and_threshold_line():
     ax = plot_score_distributions(scores, y, threshold=1.0, log=False, bins=3)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["normal (4 rows)", "anomaly (2 rows)", "threshold 1"]
-    normal_heights = [p.get_height() for p in ax.patches[:3]]
-    assert normal_heights == pytest.approx([1.0, 0.0, 0.0])
+    # One filled step outline per class: (x0, 0), (x0, h0), (x1, h0), (x1, h1), ...
+    normal, anomaly = (p.get_xy()[1:7:2, 1] for p in ax.patches)
+    assert list(normal) == pytest.approx([1.0, 0.0, 0.0])
+    assert list(anomaly) == pytest.approx([0.0, 0.5, 0.5])
     assert ax.lines[0].get_xdata()[0] == 1.0
     assert ax.get_xlabel() == "reconstruction error"
 
