@@ -121,46 +121,38 @@ def test_mistake_loses_points_on_its_caught_by_cells(real, assignment, mistake):
     assert set(mistake.caught_by) <= lost
 
 
-@pytest.mark.course
-@pytest.mark.parametrize(("assignment", "mistake"), MISTAKES, ids=[m.name for _, m in MISTAKES])
-def test_feedback_shows_why_a_test_failed(real, assignment, mistake):
-    course_dir, student = real[2], f"mistake-{mistake.name}"
+def _caught_by_errors(course_dir: Path, assignment: str, mistake: Mistake) -> list[str]:
+    """The messages of the errors that the mistake's caught_by cells raised, as graded."""
     name = course.master_path(assignment, course_dir).stem
     graded = course.read_notebook(
-        course_dir / "autograded" / student / assignment / f"{name}.ipynb"
+        course_dir / "autograded" / f"mistake-{mistake.name}" / assignment / f"{name}.ipynb"
     )
-    page = _text(course_dir / "feedback" / student / assignment / f"{name}.html")
-    errors = [
-        o
+    return [
+        " ".join((o.evalue or o.ename).split())
         for c in graded.cells
         if course.grade_id(c) in mistake.caught_by
         for o in c.outputs
         if o.output_type == "error"
     ]
-    assert errors, "a caught_by cell lost points without an error"
-    for error in errors:
-        said = " ".join((error.evalue or error.ename).split())
-        assert said in page
+
+
+@pytest.mark.course
+@pytest.mark.parametrize(("assignment", "mistake"), MISTAKES, ids=[m.name for _, m in MISTAKES])
+def test_feedback_shows_why_a_test_failed(real, assignment, mistake):
+    course_dir = real[2]
+    name = course.master_path(assignment, course_dir).stem
+    page = _text(course_dir / "feedback" / f"mistake-{mistake.name}" / assignment / f"{name}.html")
+    said = _caught_by_errors(course_dir, assignment, mistake)
+    assert said, "a caught_by cell lost points without an error"
+    for message in said:
+        assert message in page
 
 
 @pytest.mark.course
 @pytest.mark.parametrize(("assignment", "mistake"), MISTAKES, ids=[m.name for _, m in MISTAKES])
 def test_feedback_names_the_likeliest_cause(real, assignment, mistake):
-    # Not the feedback page, which shows the test code (hints included) to the student: the
-    # error a caught_by cell raised for this submission must name the cause.
-    course_dir, student = real[2], f"mistake-{mistake.name}"
-    name = course.master_path(assignment, course_dir).stem
-    graded = course.read_notebook(
-        course_dir / "autograded" / student / assignment / f"{name}.ipynb"
-    )
-    said = [
-        " ".join(o.evalue.split())
-        for c in graded.cells
-        if course.grade_id(c) in mistake.caught_by
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
-    assert any(mistake.feedback in text for text in said), said
+    said = _caught_by_errors(real[2], assignment, mistake)
+    assert any(mistake.feedback in message for message in said), said
 
 
 @pytest.mark.course
