@@ -37,7 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix aelab tests benchmarks
 
 lab: $(STAMP) release     ## JupyterLab on the student release
-	cd course/release && $(BIN)/jupyter lab
+	cd course/release && $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 release: $(STAMP)         ## generate the student release from course/source
 	$(BIN)/aelab release
